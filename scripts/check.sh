@@ -1,0 +1,78 @@
+#!/usr/bin/env bash
+# usage: scripts/check.sh
+# Apply patches/ with git am to a fresh copy of the base (build/check),
+# one patch at a time: checkpatch --strict on it, then build the test
+# kernel and the tlb selftests, so every step of the series builds.
+# Then compare the repo's copies of added files with what the series adds.
+. "$(dirname "$0")/common.sh"
+
+wt=$(worktree_at check)
+fail=0
+total=$(series_patches | wc -l)
+[ "$total" -gt 0 ] || die "patches/series lists no patch"
+# Patches on disk but not in series, or the reverse, are a broken export.
+extra=$(cd "$TOP/patches" && for p in 0*.patch; do
+	case "$p" in 0000-*) continue ;; esac
+	grep -qxF "$p" series || echo "$p"
+done)
+[ -z "$extra" ] || die "patches/ holds patches that series does not list: $extra"
+
+i=0
+while read -r p; do
+	i=$((i + 1))
+	name=$(basename "$p")
+	step "[$i/$total] $name"
+	am_one "$wt" "$p"
+
+	log=$LOGS/checkpatch-$name.log
+	(cd "$wt" && ./scripts/checkpatch.pl --strict "$p" > "$log" 2>&1) || true
+	if grep -qE '^(ERROR|WARNING):' "$log"; then
+		grep -E '^(ERROR|WARNING):' "$log" >&2
+		echo "check: checkpatch --strict reports errors or warnings for $name ($log)" >&2
+		fail=1
+	fi
+	if grep -q '^CHECK:' "$log" &&
+	   ! git -C "$wt" log -1 --format=%B | grep -qi 'checkpatch'; then
+		grep '^CHECK:' "$log" >&2
+		echo "check: $name keeps checkpatch CHECKs its commit message does not explain ($log)" >&2
+		fail=1
+	fi
+
+	"$TOP/scripts/kernel.sh" "$wt" bzImage ||
+		die "check: the series does not build after $name"
+	if [ -d "$wt/tools/testing/selftests/tlb" ]; then
+		run_logged "check: building the tlb selftests after $name" "$LOGS/check-selftests.log" \
+			make -C "$wt/tools/testing/selftests/tlb" LDFLAGS=-static \
+				KHDR_INCLUDES="-isystem $wt/usr/include"
+	fi
+done < <(series_patches)
+
+# The repo's copies of the files the series adds.
+step "comparing the repo's copies of added files with the series"
+mirror_list=$(mktemp)
+trap 'rm -f "$mirror_list"' EXIT
+git -C "$wt" diff --name-only --diff-filter=A "$BASE_TAG"..HEAD | while read -r f; do
+	m=$(mirror_path "$f")
+	[ -n "$m" ] || continue
+	echo "$m" >> "$mirror_list"
+	if ! git -C "$wt" show "HEAD:$f" | cmp -s - "$TOP/$m"; then
+		echo "check: $m differs from $f as the series adds it (make export)" >&2
+		echo 1 > "$mirror_list.fail"
+	fi
+done
+for d in $MIRROR_DIRS; do
+	[ -d "$TOP/$d" ] || { echo "check: the folder $d/ is missing" >&2; fail=1; continue; }
+	while IFS= read -r -d '' f; do
+		rel=${f#"$TOP"/}
+		[ "$(basename "$rel")" = README.md ] && continue
+		grep -qxF "$rel" "$mirror_list" || { echo "check: $rel is not a file the series adds" >&2; fail=1; }
+	done < <(find "$TOP/$d" -type f -print0)
+	if ! grep -q "^$d/" "$mirror_list" && [ ! -f "$TOP/$d/README.md" ]; then
+		echo "check: $d/ gets no file from the series and has no README.md" >&2
+		fail=1
+	fi
+done
+[ ! -f "$mirror_list.fail" ] || { rm -f "$mirror_list.fail"; fail=1; }
+
+[ $fail = 0 ] || die "check failed"
+step "check: $total patches apply with git am, pass checkpatch --strict and build one by one"

@@ -1,0 +1,84 @@
+#!/usr/bin/env bash
+# usage: scripts/export.sh
+# Write the commits of build/linux (base..HEAD) back to patches/ with
+# git format-patch, keep the cover letter's subject and blurb, refresh
+# its Cc list (get_maintainer.pl) and the repo's copies of the files the
+# series adds.  Refuses, leaving patches/ untouched, when the tree has
+# uncommitted changes or anything goes wrong before the final swap.
+. "$(dirname "$0")/common.sh"
+
+[ -d "$KTREE/.git" ] || die "no kernel tree: run make tree first"
+cd "$KTREE"
+dirty=$(git status --porcelain | head -20)
+[ -z "$dirty" ] || die "build/linux has uncommitted changes; commit or drop them first, patches/ left as it is:
+$dirty"
+n=$(git rev-list --count "$BASE_TAG"..HEAD)
+[ "$n" -gt 0 ] || die "build/linux has no commits on top of the base; patches/ left as it is"
+
+tmp=$(mktemp -d "$BUILD/export.XXXXXX")
+trap 'rm -rf "$tmp"' EXIT
+step "format-patch: $n commits"
+git format-patch -q --zero-commit --cover-letter \
+	-o "$tmp" "$BASE_TAG"..HEAD
+cover=$tmp/0000-cover-letter.patch
+
+# Keep the subject and blurb written in the old cover letter.
+old=$TOP/patches/0000-cover-letter.patch
+if [ -f "$old" ]; then
+	subject=$(sed -n 's/^Subject: \[PATCH[^]]*\] //p' "$old")
+	awk '
+		!hdr && /^$/ { hdr = 1; next }
+		hdr && /^[^ ].* \([0-9]+\):$/ { exit }
+		hdr { print }' "$old" > "$tmp/blurb"
+	python3 - "$cover" "$subject" "$tmp/blurb" <<'PY'
+import sys
+path, subject, blurb = sys.argv[1], sys.argv[2], open(sys.argv[3]).read().rstrip('\n')
+text = open(path).read()
+text = text.replace('*** SUBJECT HERE ***', subject, 1)
+text = text.replace('*** BLURB HERE ***\n', blurb + '\n', 1)
+open(path, 'w').write(text)
+PY
+fi
+
+# Cc: the maintainers and lists get_maintainer.pl names for the series.
+cc=$(./scripts/get_maintainer.pl --no-rolestats --no-git --no-git-fallback \
+	"$tmp"/0*.patch 2>/dev/null | grep -v '^$' | grep -v '^0000' | grep -v 'cover-letter' || true)
+if [ -n "$cc" ]; then
+	python3 - "$cover" <<PY
+import sys
+path = sys.argv[1]
+cc = """$cc""".strip().splitlines()
+text = open(path).read()
+head, sep, body = text.partition('\n\n')
+head = '\n'.join(l for l in head.splitlines() if not l.startswith('Cc: '))
+head += '\n' + '\n'.join('Cc: ' + c for c in cc)
+open(path, 'w').write(head + sep + body)
+PY
+fi
+
+# Every commit became one patch, and they apply in order.
+[ "$(find "$tmp" -name '0*.patch' ! -name '0000-*' | wc -l)" = "$n" ] ||
+	die "format-patch wrote an unexpected number of patches; patches/ left as it is"
+(cd "$tmp" && find . -name '0*.patch' ! -name '0000-*' -printf '%f\n' | LC_ALL=C sort) > "$tmp/series"
+
+# Copies of the files the series adds, staged beside the patches.
+mkdir -p "$tmp/mirror"
+git diff --name-only --diff-filter=A "$BASE_TAG"..HEAD | while read -r f; do
+	m=$(mirror_path "$f")
+	[ -n "$m" ] || continue
+	mkdir -p "$tmp/mirror/$(dirname "$m")"
+	git show "HEAD:$f" > "$tmp/mirror/$m"
+done
+
+# The swap: nothing above touched the repo.
+rm -f "$TOP"/patches/0*.patch
+cp "$tmp"/0*.patch "$tmp/series" "$TOP/patches/"
+for d in $MIRROR_DIRS; do
+	[ -d "$TOP/$d" ] || continue
+	find "$TOP/$d" -type f ! -name README.md -delete
+done
+(cd "$tmp/mirror" && find . -type f -print0 | while IFS= read -r -d '' f; do
+	mkdir -p "$TOP/$(dirname "$f")"
+	cp "$f" "$TOP/$f"
+done)
+step "patches/: cover letter + $n patches; added-file copies refreshed"

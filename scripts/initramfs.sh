@@ -1,0 +1,35 @@
+#!/usr/bin/env bash
+# usage: scripts/initramfs.sh TREE OUT.cpio
+# Build the tlb selftests of TREE static, install them the kselftest way,
+# and pack them with busybox-static and scripts/init into OUT.cpio.
+. "$(dirname "$0")/common.sh"
+
+tree=${1:?usage: scripts/initramfs.sh TREE OUT.cpio}
+out=${2:?usage: scripts/initramfs.sh TREE OUT.cpio}
+name=$(basename "$tree")
+[ -d "$tree/tools/testing/selftests/tlb" ] ||
+	die "$tree has no tools/testing/selftests/tlb: is the series applied? (make tree)"
+[ -x /bin/busybox ] || die "/bin/busybox is missing (apt-get install busybox-static)"
+
+stage=$BUILD/initramfs-$name
+rm -rf "$stage"
+mkdir -p "$stage"/{bin,sbin,usr/bin,usr/sbin,proc,sys,dev,tmp,etc}
+
+log=$LOGS/$name-selftests.log
+step "$name: building the tlb selftests static (log: $log)"
+run_logged "headers_install in $name" "$log" make -C "$tree" ARCH=x86_64 headers
+run_logged "building the tlb selftests of $name" "$log.build" \
+	make -C "$tree/tools/testing/selftests" TARGETS=tlb LDFLAGS=-static \
+		INSTALL_PATH="$stage/kselftest" install
+cat "$log.build" >> "$log"
+rm -f "$log.build"
+
+cp /bin/busybox "$stage/bin/busybox"
+# Every applet, but timeout only as /bin/timeout: see scripts/init.
+for applet in $(/bin/busybox --list-full); do
+	[ "$applet" = usr/bin/timeout ] && applet=bin/timeout
+	[ -e "$stage/$applet" ] || ln -s /bin/busybox "$stage/$applet"
+done
+install -m 0755 "$TOP/scripts/init" "$stage/init"
+(cd "$stage" && find . | LC_ALL=C sort | cpio --quiet -o -H newc -R 0:0) > "$out"
+step "$name: initramfs $out ($(du -h "$out" | cut -f1))"

@@ -1,0 +1,60 @@
+#!/usr/bin/env bash
+# usage: scripts/mutants.sh [DIR]   (default scripts/mutants)
+# Each DIR/*.patch reintroduces a known TLB bug on top of the series.
+# For each: apply it to build/mutant (base + series), rebuild
+# incrementally, boot, and require the run to fail.  Prints a table
+# mutant -> killed / SURVIVED / does not apply / does not build, and
+# fails unless every mutant is killed.
+. "$(dirname "$0")/common.sh"
+
+dir=${1:-$TOP/scripts/mutants}
+dir=$(cd "$dir" && pwd) || die "no mutant directory $1"
+mapfile -t mutants < <(find "$dir" -maxdepth 1 -name '*.patch' | LC_ALL=C sort)
+[ ${#mutants[@]} -gt 0 ] || die "no mutant (*.patch) in $dir"
+
+wt=$(worktree_at mutant)
+while read -r p; do am_one "$wt" "$p"; done < <(series_patches)
+head=$(git -C "$wt" rev-parse HEAD)
+
+table=$LOGS/mutants.txt
+: > "$table"
+bad=0
+for m in "${mutants[@]}"; do
+	name=$(basename "$m" .patch)
+	out=$LOGS/mutant-$name
+	mkdir -p "$out"
+	git -C "$wt" checkout -q -f "$head"
+	git -C "$wt" clean -q -fd
+	step "mutant $name"
+	if ! git -C "$wt" apply "$m" 2> "$out/apply.log"; then
+		printf '%-40s %s\n' "$name" "DOES NOT APPLY ($out/apply.log)" >> "$table"
+		bad=1
+		continue
+	fi
+	if ! "$TOP/scripts/kernel.sh" "$wt" bzImage 2> "$out/build.log" ||
+	   ! "$TOP/scripts/initramfs.sh" "$wt" "$out/initramfs.cpio" 2>> "$out/build.log"; then
+		printf '%-40s %s\n' "$name" "DOES NOT BUILD ($out/build.log)" >> "$table"
+		bad=1
+		continue
+	fi
+	if ! "$TOP/scripts/boot.sh" "$wt/arch/x86/boot/bzImage" "$out/initramfs.cpio" "$out" 2> "$out/boot.log"; then
+		printf '%-40s %s\n' "$name" "killed: $(tail -1 "$out/boot.log")" >> "$table"
+		continue
+	fi
+	if "$TOP/scripts/results.sh" "$out" "$wt" 2> "$out/results.log"; then
+		printf '%-40s %s\n' "$name" "SURVIVED (every test passed: $out)" >> "$table"
+		bad=1
+		continue
+	fi
+	why=$( { grep -E '^(# )?not ok' "$out/selftests.log" | sed -e 's/^# //' -e 's/^not ok [0-9]* //';
+		 grep -E '\[FAILED\]' "$out/kunit.txt" 2>/dev/null;
+		 grep -qs . "$out/oops.txt" && echo "kernel: $(head -1 "$out/oops.txt" | cut -c1-60)"; } |
+		 head -4 | tr '\n' ';' )
+	printf '%-40s %s\n' "$name" "killed by: ${why:-$(tail -1 "$out/results.log")}" >> "$table"
+done
+git -C "$wt" checkout -q -f "$head"
+
+printf '%-40s %s\n' "MUTANT" "RESULT"
+cat "$table"
+[ $bad = 0 ] || die "mutants: not every mutant was killed (table: $table)"
+step "mutants: all ${#mutants[@]} killed"

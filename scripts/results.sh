@@ -1,0 +1,97 @@
+#!/usr/bin/env bash
+# usage: scripts/results.sh LOGDIR TREE
+# Judge one test boot: the console log must reach the end of the run
+# with no oops, WARN, BUG or panic; KUnit is parsed by TREE's kunit.py;
+# every selftest case must pass or skip.  Writes LOGDIR/counts and
+# LOGDIR/stats.txt (TLB IPIs and nr_tlb_* deltas per selftest).
+. "$(dirname "$0")/common.sh"
+
+dir=${1:?usage: scripts/results.sh LOGDIR TREE}
+tree=${2:?usage: scripts/results.sh LOGDIR TREE}
+con=$dir/console.log
+st=$dir/selftests.log
+bad=0
+
+[ -s "$con" ] || die "qemu-test: the kernel printed nothing (no boot?); console: $con"
+
+# 1. Oops, WARN, BUG, panic anywhere in the console log.
+if grep -nE 'WARNING:|BUG:|kernel BUG at|Oops|general protection fault|Kernel panic|UBSAN:|watchdog: .*stuck' "$con" > "$dir/oops.txt"; then
+	echo "qemu-test: the kernel log has a WARN, BUG, oops or panic ($con):" >&2
+	head -20 "$dir/oops.txt" >&2
+	bad=1
+fi
+if ! grep -q 'WORKBENCH done' "$con"; then
+	echo "qemu-test: the run did not reach its end (boot failure, panic or hang); console: $con" >&2
+	bad=1
+fi
+
+# 2. KUnit, with the kernel's own parser.
+kunit_pass=0 kunit_fail=0 kunit_skip=0
+if grep -q 'KTAP version\|TAP version' "$con"; then
+	if ! python3 "$tree/tools/testing/kunit/kunit.py" parse "$con" > "$dir/kunit.txt" 2>&1; then
+		echo "qemu-test: KUnit reports failures ($dir/kunit.txt):" >&2
+		grep -E '\[FAILED\]|\[CRASHED\]|ERROR' "$dir/kunit.txt" | head -20 >&2 || true
+		bad=1
+	fi
+	read -r kunit_pass kunit_fail kunit_skip < <(sed -n \
+		's/.*passed: \([0-9]*\), failed: \([0-9]*\)\(, crashed: \([0-9]*\)\)*\(, skipped: \([0-9]*\)\)*.*/\1 \2 \6/p' \
+		"$dir/kunit.txt" | tail -1 | awk '{ print $1, $2, ($3 == "" ? 0 : $3) }')
+	: "${kunit_pass:=0}" "${kunit_fail:=0}" "${kunit_skip:=0}"
+else
+	echo "qemu-test: no KUnit output in $con (no suite built in?)" >&2
+	bad=1
+fi
+
+# 3. Selftests: every binary "ok", every harness case ok or skip.
+[ -s "$st" ] || { echo "qemu-test: no selftest output ($st)" >&2; bad=1; touch "$st"; }
+grep -q 'WORKBENCH selftests end' "$st" || { echo "qemu-test: the selftests did not finish ($st)" >&2; bad=1; }
+read -r st_pass st_fail st_skip st_bins st_bins_bad < <(awk '
+	/^# ok [0-9]+ / { if ($0 ~ /# SKIP/) s++; else p++ }
+	/^# not ok [0-9]+ / { f++ }
+	/^ok [0-9]+ selftests: / { b++ }
+	/^not ok [0-9]+ selftests: / { b++; bb++ }
+	END { print p+0, f+0, s+0, b+0, bb+0 }' "$st")
+if [ "$st_fail" != 0 ] || [ "$st_bins_bad" != 0 ]; then
+	echo "qemu-test: selftests failed ($st):" >&2
+	grep -E '^(# )?not ok' "$st" >&2 || true
+	bad=1
+fi
+[ "$st_bins" != 0 ] || { echo "qemu-test: no selftest ran ($st)" >&2; bad=1; }
+# A binary that died without reporting its cases still counts as a failure.
+[ "$st_bins_bad" = 0 ] || [ "$st_fail" != 0 ] || st_fail=$st_bins_bad
+
+cat > "$dir/counts" <<EOC
+kunit_pass=$kunit_pass
+kunit_fail=$kunit_fail
+kunit_skip=$kunit_skip
+selftest_pass=$st_pass
+selftest_fail=$st_fail
+selftest_skip=$st_skip
+verdict=$([ $bad = 0 ] && echo pass || echo fail)
+EOC
+
+# 4. Per-test counter deltas, for the report.
+awk '
+	$1 != "STATS" { next }
+	$4 == "TLB:" {
+		n = NF - 6; key = $2
+		for (i = 0; i < n; i++) v[key, $3, i] = $(5 + i)
+		ncpu = n; if (!(key in seen)) { seen[key] = 1; order[++nt] = key }
+		next
+	}
+	{ c[$2, $3, $4] = $5; names[$4] = 1 }
+	END {
+		printf "%-14s", "selftest"
+		for (i = 0; i < ncpu; i++) printf " %7s", "IPI:CPU" i
+		printf " %12s %12s %12s\n", "remote_flush", "remote_recv", "local_all"
+		for (t = 1; t <= nt; t++) {
+			k = order[t]; printf "%-14s", k
+			for (i = 0; i < ncpu; i++) printf " %9d", v[k, "after", i] - v[k, "before", i]
+			printf " %12d %12d %12d\n", c[k, "after", "nr_tlb_remote_flush"] - c[k, "before", "nr_tlb_remote_flush"],
+				c[k, "after", "nr_tlb_remote_flush_received"] - c[k, "before", "nr_tlb_remote_flush_received"],
+				c[k, "after", "nr_tlb_local_flush_all"] - c[k, "before", "nr_tlb_local_flush_all"]
+		}
+	}' "$st" > "$dir/stats.txt"
+
+echo "qemu-test: KUnit $kunit_pass passed, $kunit_fail failed, $kunit_skip skipped; selftests $st_pass passed, $st_fail failed, $st_skip skipped ($dir)" >&2
+[ $bad = 0 ] || die "qemu-test failed; logs in $dir"

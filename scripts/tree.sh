@@ -1,0 +1,55 @@
+#!/usr/bin/env bash
+# usage: scripts/tree.sh [FORCE=1 in the environment]
+# Make build/linux: the base tarball as one commit (tag "base"), then
+# the series applied on top with git am (branch "series").  A tree whose
+# commits already match patches/ is left alone; one that differs is only
+# rebuilt with FORCE=1, so unexported work is never lost silently.
+. "$(dirname "$0")/common.sh"
+
+[ -f "$TARBALL" ] || die "$TARBALL is missing: install $BASE_PKG=$BASE_VERSION (make deps)"
+
+if [ ! -d "$KTREE/.git" ]; then
+	tmp=$BUILD/linux.tmp
+	rm -rf "$tmp"
+	mkdir -p "$tmp"
+	step "unpacking $TARBALL"
+	tar -xf "$TARBALL" -C "$tmp" --strip-components=1
+	step "committing the base tree (one commit, byte-identical to the tarball)"
+	(
+		cd "$tmp"
+		git init -q -b series
+		git config core.autocrlf false
+		git config gc.auto 0
+		git add -f -A .
+		GIT_AUTHOR_NAME="Debian kernel team" GIT_AUTHOR_EMAIL="debian-kernel@lists.debian.org" \
+		GIT_AUTHOR_DATE="2025-11-14T12:00:00Z" GIT_COMMITTER_DATE="2025-11-14T12:00:00Z" \
+		GIT_COMMITTER_NAME="Debian kernel team" GIT_COMMITTER_EMAIL="debian-kernel@lists.debian.org" \
+			git commit -q -m "Base: Debian $BASE_PKG $BASE_VERSION"
+		git tag "$BASE_TAG"
+		[ -z "$(git status --porcelain --ignored=matching | head -1)" ] ||
+			die "the base commit does not hold every file of the tarball"
+	)
+	local_gitignore "$tmp"
+	mv "$tmp" "$KTREE"
+fi
+
+cd "$KTREE"
+want=$(series_patches | while read -r p; do git patch-id --stable < "$p" | awk '{print $1}'; done)
+have=$(git log --reverse -p "$BASE_TAG"..HEAD | git patch-id --stable | awk '{print $1}')
+if [ "$want" = "$have" ]; then
+	step "build/linux already holds the series ($(git rev-list --count "$BASE_TAG"..HEAD) commits)"
+	exit 0
+fi
+if [ "$(git rev-list --count "$BASE_TAG"..HEAD)" != 0 ] && [ "${FORCE:-0}" != 1 ]; then
+	die "build/linux has commits that differ from patches/: run 'make export' to keep them, or 'make tree FORCE=1' to drop them"
+fi
+[ -z "$(git status --porcelain --untracked-files=no)" ] || [ "${FORCE:-0}" = 1 ] ||
+	die "build/linux has uncommitted changes: commit and 'make export', or 'make tree FORCE=1'"
+
+git checkout -q -f -B series "$BASE_TAG"
+n=0
+while read -r p; do
+	am_one "$KTREE" "$p"
+	n=$((n + 1))
+done < <(series_patches)
+step "build/linux: base + $n patches, branch series"
