@@ -3,6 +3,7 @@
 # One QEMU boot under TCG with a hard timeout.  The kernel console goes
 # to LOGDIR/console.log, the selftests' output (ttyS1) to
 # LOGDIR/selftests.log.  Settings: kunit/qemu.conf (VCPUS=N to override).
+# shellcheck source-path=SCRIPTDIR
 . "$(dirname "$0")/common.sh"
 . "$TOP/kunit/qemu.conf"
 

@@ -1,4 +1,4 @@
-# shellcheck shell=bash
+# shellcheck shell=bash disable=SC2034
 # Sourced by the workbench scripts: paths, the pinned base, messages.
 set -euo pipefail
 

@@ -2,6 +2,7 @@
 # usage: scripts/deps.sh PACKAGE...
 # Install the Debian packages a step needs when they are missing.  The
 # base kernel source package is installed at the pinned version only.
+# shellcheck source-path=SCRIPTDIR
 . "$(dirname "$0")/common.sh"
 
 [ $# -gt 0 ] || die "usage: scripts/deps.sh PACKAGE..."

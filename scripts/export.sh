@@ -5,6 +5,7 @@
 # its Cc list (get_maintainer.pl) and the repo's copies of the files the
 # series adds.  Refuses, leaving patches/ untouched, when the tree has
 # uncommitted changes or anything goes wrong before the final swap.
+# shellcheck source-path=SCRIPTDIR
 . "$(dirname "$0")/common.sh"
 
 [ -d "$KTREE/.git" ] || die "no kernel tree: run make tree first"

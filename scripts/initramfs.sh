@@ -2,6 +2,7 @@
 # usage: scripts/initramfs.sh TREE OUT.cpio
 # Build the tlb selftests of TREE static, install them the kselftest way,
 # and pack them with busybox-static and scripts/init into OUT.cpio.
+# shellcheck source-path=SCRIPTDIR
 . "$(dirname "$0")/common.sh"
 
 tree=${1:?usage: scripts/initramfs.sh TREE OUT.cpio}

@@ -1,8 +1,9 @@
 #!/usr/bin/env bash
-# usage: scripts/kernel.sh TREE [TARGET...]
+# usage: [EXTRA_CONFIG=FRAGMENT] scripts/kernel.sh TREE [TARGET...]
 # Configure TREE for the test kernel (allnoconfig + kunit/kernel.config
-# + kunit/.kunitconfig) and build it in place (default target bzImage).
-# Incremental: an unchanged configuration is not redone.
+# + kunit/.kunitconfig [+ EXTRA_CONFIG]) and build it in place (default
+# target bzImage).  Incremental: an unchanged configuration is not redone.
+# shellcheck source-path=SCRIPTDIR
 . "$(dirname "$0")/common.sh"
 
 tree=${1:?usage: scripts/kernel.sh TREE [TARGET...]}
@@ -11,16 +12,27 @@ targets=("${@:-bzImage}")
 [ -f "$tree/Makefile" ] || die "$tree is not a kernel tree (make tree)"
 name=$(basename "$tree")
 
-frag=$BUILD/test-kernel.config
-cat "$TOP/kunit/kernel.config" "$TOP/kunit/.kunitconfig" > "$frag.new"
+frag=$BUILD/$name.config
+cat "$TOP/kunit/kernel.config" "$TOP/kunit/.kunitconfig" ${EXTRA_CONFIG:+"$EXTRA_CONFIG"} > "$frag.new"
+# Reconfigure when the fragment changed, or when a line of it is not in
+# .config (a patch may just have added its symbol).
 if ! cmp -s "$frag.new" "$frag" || [ ! -f "$tree/.config" ] ||
-   ! cmp -s "$frag" "$tree/.config.fragment" 2>/dev/null; then
-	step "$name: configuring (allnoconfig + kunit/kernel.config + kunit/.kunitconfig)"
+   ! cmp -s "$frag.new" "$tree/.config.fragment" 2>/dev/null ||
+   grep '^CONFIG_' "$frag.new" | grep -qvxFf "$tree/.config"; then
+	step "$name: configuring (allnoconfig + kunit/kernel.config + kunit/.kunitconfig${EXTRA_CONFIG:+ + $(basename "$EXTRA_CONFIG")})"
 	mv "$frag.new" "$frag"
 	run_logged "configure $name" "$LOGS/$name-config.log" \
 		make -C "$tree" ARCH=x86_64 KCONFIG_ALLCONFIG="$frag" allnoconfig
+	# An option whose symbol the tree does not define yet (a patch later
+	# in the series adds it) is left out; any other dropped one is an error.
 	missing=$(grep '^CONFIG_' "$frag" | while read -r line; do
-		grep -qxF "$line" "$tree/.config" || echo "$line"
+		grep -qxF "$line" "$tree/.config" && continue
+		sym=${line%%=*}
+		if ! git -C "$tree" grep -q "^\(menu\)\?config ${sym#CONFIG_}\$" -- '*Kconfig*'; then
+			step "$name: $sym is not defined in this tree (yet); left out"
+			continue
+		fi
+		echo "$line"
 	done)
 	[ -z "$missing" ] || die "Kconfig dropped options of the fragment (unmet dependencies?): $(echo "$missing" | tr '\n' ' ') see $tree/.config"
 	cp "$frag" "$tree/.config.fragment"

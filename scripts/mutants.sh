@@ -5,6 +5,7 @@
 # incrementally, boot, and require the run to fail.  Prints a table
 # mutant -> killed / SURVIVED / does not apply / does not build, and
 # fails unless every mutant is killed.
+# shellcheck source-path=SCRIPTDIR
 . "$(dirname "$0")/common.sh"
 
 dir=${1:-$TOP/scripts/mutants}
@@ -49,7 +50,7 @@ for m in "${mutants[@]}"; do
 	why=$( { grep -E '^(# )?not ok' "$out/selftests.log" | sed -e 's/^# //' -e 's/^not ok [0-9]* //';
 		 grep -E '\[FAILED\]' "$out/kunit.txt" 2>/dev/null;
 		 grep -qs . "$out/oops.txt" && echo "kernel: $(head -1 "$out/oops.txt" | cut -c1-60)"; } |
-		 head -4 | tr '\n' ';' )
+		 head -4 | tr '\n' ';' || true)
 	printf '%-40s %s\n' "$name" "killed by: ${why:-$(tail -1 "$out/results.log")}" >> "$table"
 done
 git -C "$wt" checkout -q -f "$head"

@@ -4,6 +4,7 @@
 # selftest, the TLB shootdown IPIs each CPU received (/proc/interrupts,
 # TLB row) and the nr_tlb_* counters (/proc/vmstat, DEBUG_TLBFLUSH).
 # --summary: only the closing "N passed, N failed" line.
+# shellcheck source-path=SCRIPTDIR
 . "$(dirname "$0")/common.sh"
 
 summary=0
@@ -13,6 +14,8 @@ tree=${2:-$KTREE}
 [ -f "$dir/counts" ] || die "no results in $dir (make qemu-test)"
 # shellcheck source=/dev/null
 . "$dir/counts"
+: "${kunit_pass:=0}" "${kunit_fail:=0}" "${kunit_skip:=0}"
+: "${selftest_pass:=0}" "${selftest_fail:=0}" "${selftest_skip:=0}"
 passed=$((kunit_pass + selftest_pass))
 failed=$((kunit_fail + selftest_fail))
 skipped=$((kunit_skip + selftest_skip))

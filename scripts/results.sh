@@ -4,10 +4,11 @@
 # with no oops, WARN, BUG or panic; KUnit is parsed by TREE's kunit.py;
 # every selftest case must pass or skip.  Writes LOGDIR/counts and
 # LOGDIR/stats.txt (TLB IPIs and nr_tlb_* deltas per selftest).
+# shellcheck source-path=SCRIPTDIR
 . "$(dirname "$0")/common.sh"
 
-dir=${1:?usage: scripts/results.sh LOGDIR TREE}
-tree=${2:?usage: scripts/results.sh LOGDIR TREE}
+dir=$(cd "${1:?usage: scripts/results.sh LOGDIR TREE}" && pwd)
+tree=$(cd "${2:?usage: scripts/results.sh LOGDIR TREE}" && pwd)
 con=$dir/console.log
 st=$dir/selftests.log
 bad=0
@@ -27,15 +28,23 @@ fi
 
 # 2. KUnit, with the kernel's own parser.
 kunit_pass=0 kunit_fail=0 kunit_skip=0
-if grep -q 'KTAP version\|TAP version' "$con"; then
+# kunit/.kunitconfig names the suites; with none there, no KUnit case is
+# expected (kunit.py calls "0 tests run" an error).
+suites=$(grep -c '^CONFIG_.*TEST=y' "$TOP/kunit/.kunitconfig" || true)
+if [ "$suites" = 0 ] && grep -q '\] 1\.\.0.$' "$con"; then
+	echo "qemu-test: kunit/.kunitconfig enables no KUnit suite; none ran" >&2
+elif grep -q 'KTAP version\|TAP version' "$con"; then
 	if ! python3 "$tree/tools/testing/kunit/kunit.py" parse "$con" > "$dir/kunit.txt" 2>&1; then
 		echo "qemu-test: KUnit reports failures ($dir/kunit.txt):" >&2
 		grep -E '\[FAILED\]|\[CRASHED\]|ERROR' "$dir/kunit.txt" | head -20 >&2 || true
 		bad=1
 	fi
-	read -r kunit_pass kunit_fail kunit_skip < <(sed -n \
-		's/.*passed: \([0-9]*\), failed: \([0-9]*\)\(, crashed: \([0-9]*\)\)*\(, skipped: \([0-9]*\)\)*.*/\1 \2 \6/p' \
-		"$dir/kunit.txt" | tail -1 | awk '{ print $1, $2, ($3 == "" ? 0 : $3) }')
+	# "Ran N tests: passed: P, failed: F, crashed: C, skipped: S, errors: E"
+	# (kunit.py leaves out the counts that are 0).
+	read -r kunit_pass kunit_fail kunit_skip < <(grep 'Testing complete' "$dir/kunit.txt" |
+		tail -1 | sed 's/.*Ran [0-9]* tests*://' | tr ',' '\n' | awk -F': ' '
+		{ gsub(/ /, "", $1); v[$1] = $2 }
+		END { print v["passed"] + 0, v["failed"] + v["crashed"] + v["errors"], v["skipped"] + 0 }') || true
 	: "${kunit_pass:=0}" "${kunit_fail:=0}" "${kunit_skip:=0}"
 else
 	echo "qemu-test: no KUnit output in $con (no suite built in?)" >&2
@@ -82,7 +91,7 @@ awk '
 	{ c[$2, $3, $4] = $5; names[$4] = 1 }
 	END {
 		printf "%-14s", "selftest"
-		for (i = 0; i < ncpu; i++) printf " %7s", "IPI:CPU" i
+		for (i = 0; i < ncpu; i++) printf " %9s", "IPI:CPU" i
 		printf " %12s %12s %12s\n", "remote_flush", "remote_recv", "local_all"
 		for (t = 1; t <= nt; t++) {
 			k = order[t]; printf "%-14s", k

@@ -4,6 +4,7 @@
 # the series applied on top with git am (branch "series").  A tree whose
 # commits already match patches/ is left alone; one that differs is only
 # rebuilt with FORCE=1, so unexported work is never lost silently.
+# shellcheck source-path=SCRIPTDIR
 . "$(dirname "$0")/common.sh"
 
 [ -f "$TARBALL" ] || die "$TARBALL is missing: install $BASE_PKG=$BASE_VERSION (make deps)"

@@ -446,21 +446,31 @@ void lazy_ipi_report(unsigned int rounds, unsigned int pages,
 /* Memory */
 
 /*
+ * A free address aligned to @align, a power of two, with @align free bytes
+ * behind it: a mapping of up to @align bytes placed there is the only one
+ * in its aligned range of @align bytes.
+ */
+void *aligned_hole(unsigned long align)
+{
+	unsigned long addr;
+	void *p;
+
+	p = mmap(NULL, 2 * align, PROT_NONE,
+		 MAP_PRIVATE | MAP_ANONYMOUS | MAP_NORESERVE, -1, 0);
+	if (p == MAP_FAILED)
+		return NULL;
+	munmap(p, 2 * align);
+	addr = ((unsigned long)p + align - 1) & ~(align - 1);
+	return (void *)addr;
+}
+
+/*
  * A free, PMD-aligned address with a whole free PMD range behind it: a
  * mapping placed there is the only one using its page table.
  */
 void *pmd_aligned_hole(void)
 {
-	unsigned long addr;
-	void *p;
-
-	p = mmap(NULL, 2 * PMD_SPAN, PROT_NONE,
-		 MAP_PRIVATE | MAP_ANONYMOUS | MAP_NORESERVE, -1, 0);
-	if (p == MAP_FAILED)
-		return NULL;
-	munmap(p, 2 * PMD_SPAN);
-	addr = ((unsigned long)p + PMD_SPAN - 1) & ~(PMD_SPAN - 1);
-	return (void *)addr;
+	return aligned_hole(PMD_SPAN);
 }
 
 void fill_pages(char *base, unsigned int pages, long round)

@@ -64,6 +64,7 @@ enum lazy_ipi lazy_ipi_outcome(long ipis, int cpu, int switch_fd,
 void lazy_ipi_report(unsigned int rounds, unsigned int pages,
 		     const unsigned int outcome[NR_LAZY_IPI]);
 
+void *aligned_hole(unsigned long align);
 void *pmd_aligned_hole(void);
 
 /* Value of @page in @round: unique per round and page, never 0. */
