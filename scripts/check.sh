@@ -7,6 +7,8 @@
 # shellcheck source-path=SCRIPTDIR
 . "$(dirname "$0")/common.sh"
 
+[ $# -eq 0 ] || die "usage: scripts/check.sh (no arguments; see the comment at its top)"
+
 wt=$(worktree_at check)
 # Build-only configurations (kunit/build-only-*.config), each in a
 # worktree of its own that follows the check tree patch by patch.

@@ -8,6 +8,8 @@
 # shellcheck source-path=SCRIPTDIR
 . "$(dirname "$0")/common.sh"
 
+[ $# -eq 0 ] || die "usage: scripts/export.sh (no arguments; see the comment at its top)"
+
 [ -d "$KTREE/.git" ] || die "no kernel tree: run make tree first"
 cd "$KTREE"
 dirty=$(git status --porcelain | head -20)

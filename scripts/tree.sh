@@ -7,6 +7,8 @@
 # shellcheck source-path=SCRIPTDIR
 . "$(dirname "$0")/common.sh"
 
+[ $# -eq 0 ] || die "usage: scripts/tree.sh (no arguments; see the comment at its top)"
+
 [ -f "$TARBALL" ] || die "$TARBALL is missing: install $BASE_PKG=$BASE_VERSION (make deps)"
 
 if [ ! -d "$KTREE/.git" ]; then
