@@ -9,6 +9,11 @@
  * mmu_gather, as the mm code does, and checks which CPUs the flush reached
  * (the per-CPU count of TLB shootdown IPIs) and that the lazy CPU catches up
  * with the mm's tlb_gen when it adopts the mm again.
+ *
+ * The x86_tlb_lam suite checks the same for a change to what the mm's CR3
+ * holds (LAM enablement, mm_cr3_changed()), and the decision a CPU back
+ * from lazy mode takes on it (lazy_mm_needs_reload()).  It writes LAM bits
+ * to CR3 only on CPUs that have LAM.
  */
 #include <kunit/test.h>
 #include <linux/completion.h>
@@ -17,6 +22,8 @@
 #include <linux/sched/mm.h>
 #include <asm/hardirq.h>
 #include <asm/tlb.h>
+
+#include "mm_internal.h"
 
 /* Any user address: the test mm maps nothing, and nothing walks it. */
 #define TEST_ADDR	(PUD_SIZE * 4)
@@ -40,7 +47,11 @@ struct tlb_cpu {
 	bool stop;		/* ends TLB_CPU_RUN */
 	u64 cpu_gen;		/* this CPU's tlb_gen right after adopting */
 	u64 mm_gen;		/* the mm's tlb_gen then */
+	unsigned long cr3_lam;	/* the LAM bits in CR3 then */
+	unsigned long state_lam; /* and in cpu_tlbstate */
 };
+
+#define CR3_LAM_BITS	(X86_CR3_LAM_U48 | X86_CR3_LAM_U57)
 
 static u64 this_cpu_tlb_gen(void)
 {
@@ -66,6 +77,8 @@ static int tlb_cpu_fn(void *data)
 		local_irq_disable();
 		c->cpu_gen = this_cpu_tlb_gen();
 		c->mm_gen = atomic64_read(&c->mm->context.tlb_gen);
+		c->cr3_lam = __read_cr3() & CR3_LAM_BITS;
+		c->state_lam = tlbstate_lam_cr3_mask();
 		local_irq_enable();
 		if (cmd == TLB_CPU_RUN) {
 			WRITE_ONCE(c->cmd, TLB_CPU_IDLE);
@@ -294,4 +307,343 @@ static struct kunit_suite tlb_test_suite = {
 	.test_cases = tlb_test_cases,
 };
 
-kunit_test_suite(tlb_test_suite);
+/*
+ * x86_tlb_lam: a change to what a mm's CR3 holds reaches the CPUs that run
+ * the mm through an IPI, and those lazy in it through tlb_gen.
+ */
+
+/* lazy_mm_needs_reload(): every combination of tlb_gen and LAM bits. */
+struct reload_case {
+	const char *name;
+	bool gen_behind;
+	bool lam_differs;
+};
+
+static const struct reload_case reload_cases[] = {
+	{ "gen_equal_lam_equal",	false,	false },
+	{ "gen_equal_lam_differs",	false,	true },
+	{ "gen_behind_lam_equal",	true,	false },
+	{ "gen_behind_lam_differs",	true,	true },
+};
+
+KUNIT_ARRAY_PARAM_DESC(reload_case, reload_cases, name);
+
+/* The mm's LAM bits in these tests: any, as no CPU loads them. */
+#define TEST_MM_LAM	(IS_ENABLED(CONFIG_ADDRESS_MASKING) ? X86_CR3_LAM_U57 : 0)
+
+/* A mm that only lazy_mm_needs_reload() looks at: no CPU ever loads it. */
+static struct mm_struct *fake_mm(struct kunit *test, u64 tlb_gen,
+				 unsigned long lam)
+{
+	struct mm_struct *mm = kunit_kzalloc(test, sizeof(*mm), GFP_KERNEL);
+
+	KUNIT_ASSERT_NOT_NULL(test, mm);
+	atomic64_set(&mm->context.tlb_gen, tlb_gen);
+#ifdef CONFIG_ADDRESS_MASKING
+	mm->context.lam_cr3_mask = lam;
+#endif
+	return mm;
+}
+
+static void lam_reload_decision(struct kunit *test)
+{
+	const struct reload_case *c = test->param_value;
+	unsigned long cpu_lam = c->lam_differs ? TEST_MM_LAM ^ X86_CR3_LAM_U57 :
+						 TEST_MM_LAM;
+	struct mm_struct *mm = fake_mm(test, 10, TEST_MM_LAM);
+	unsigned long lam = ~0UL;
+	u64 gen = 0;
+	bool reload;
+
+	reload = lazy_mm_needs_reload(mm, c->gen_behind ? 9 : 10, cpu_lam,
+				      &gen, &lam);
+
+	KUNIT_EXPECT_EQ(test, reload, c->gen_behind || c->lam_differs);
+	/* What the CPU records and loads if it reloads. */
+	KUNIT_EXPECT_EQ(test, gen, 10);
+	KUNIT_EXPECT_EQ(test, lam, TEST_MM_LAM);
+}
+
+/*
+ * lazy_mm_needs_reload() must read the LAM bits after tlb_gen: a writer on
+ * another CPU publishes bits i, then moves tlb_gen to i, as mm_enable_lam()
+ * and mm_cr3_changed() do.  A reader that sees tlb_gen i must see bits of
+ * at least i.  The run is bounded: LAM_RACE_WRITES writes, and reads until
+ * the writer is done or LAM_RACE_READS have been made.
+ */
+#define LAM_RACE_WRITES		200000UL
+#define LAM_RACE_READS		4000000UL
+/* Fewer overlapping reads than this prove nothing: skip. */
+#define LAM_RACE_MIN_OVERLAP	1000UL
+
+struct lam_race {
+	struct mm_struct *mm;
+	bool go;
+	bool done;
+};
+
+static int lam_race_writer(void *data)
+{
+	struct lam_race *r = data;
+	unsigned long i;
+
+	while (!READ_ONCE(r->go) && !kthread_should_stop())
+		cpu_relax();
+	for (i = 1; i <= LAM_RACE_WRITES && !kthread_should_stop(); i++) {
+#ifdef CONFIG_ADDRESS_MASKING
+		WRITE_ONCE(r->mm->context.lam_cr3_mask, i);
+#endif
+		inc_mm_tlb_gen(r->mm);
+	}
+	WRITE_ONCE(r->done, true);
+	while (!kthread_should_stop())
+		schedule_timeout_interruptible(1);
+	return 0;
+}
+
+static void lam_read_order(struct kunit *test)
+{
+	unsigned long reads = 0, overlap = 0, stale = 0, lam;
+	struct lam_race r = { };
+	struct task_struct *writer;
+	int self, cpu;
+	u64 gen;
+
+	if (!IS_ENABLED(CONFIG_ADDRESS_MASKING))
+		kunit_skip(test, "the LAM bits are always 0 without CONFIG_ADDRESS_MASKING");
+	if (num_online_cpus() < 2)
+		kunit_skip(test, "needs 2 online CPUs, has %u", num_online_cpus());
+
+	self = raw_smp_processor_id();
+	KUNIT_ASSERT_EQ(test, 0, set_cpus_allowed_ptr(current, cpumask_of(self)));
+	cpu = cpumask_next_wrap(self, cpu_online_mask, self, false);
+	KUNIT_ASSERT_LT(test, cpu, nr_cpu_ids);
+
+	r.mm = fake_mm(test, 0, 0);
+	writer = kthread_create_on_cpu(lam_race_writer, &r, cpu, "tlb_kunit/%u");
+	KUNIT_ASSERT_FALSE(test, IS_ERR(writer));
+	wake_up_process(writer);
+
+	WRITE_ONCE(r.go, true);
+	while (!READ_ONCE(r.done) && reads < LAM_RACE_READS) {
+		lazy_mm_needs_reload(r.mm, 0, 0, &gen, &lam);
+		reads++;
+		if (gen && gen < LAM_RACE_WRITES)
+			overlap++;
+		if (lam < gen)
+			stale++;
+	}
+	kthread_stop(writer);
+
+	kunit_info(test, "%lu reads, %lu while tlb_gen moved, %lu saw tlb_gen before its LAM bits\n",
+		   reads, overlap, stale);
+	KUNIT_EXPECT_EQ_MSG(test, stale, 0,
+			    "a CPU that sees tlb_gen move may load stale LAM bits");
+	if (!stale && overlap < LAM_RACE_MIN_OVERLAP)
+		kunit_skip(test, "the writer on CPU %d overlapped only %lu reads",
+			   cpu, overlap);
+}
+
+/*
+ * mm_cr3_changed() with CPUs lazy in the mm, one running it and one that
+ * switched away from it to another mm.  The "no_lam" case changes nothing
+ * in CR3 and runs anywhere; "lam_u57" enables LAM on the test mm as
+ * mm_enable_lam() does, and needs a CPU with LAM.
+ */
+struct cr3_case {
+	const char *name;
+	bool lam;
+};
+
+static const struct cr3_case cr3_cases[] = {
+	{ "no_lam", false },
+	{ "lam_u57", true },
+};
+
+KUNIT_ARRAY_PARAM_DESC(cr3_case, cr3_cases, name);
+
+static atomic_t cr3_updates[NR_CPUS];
+static bool cr3_update_lam;
+
+/* The update mm_cr3_changed() runs; as enable_lam_func() for "lam_u57". */
+static void count_cr3_update(void *info)
+{
+	const struct flush_tlb_info *f = info;
+	unsigned long lam;
+
+	atomic_inc(&cr3_updates[smp_processor_id()]);
+	if (!READ_ONCE(cr3_update_lam) ||
+	    this_cpu_read(cpu_tlbstate.loaded_mm) != f->mm)
+		return;
+	lam = mm_lam_cr3_mask(f->mm);
+	write_cr3(__read_cr3() | lam);
+	cpu_tlbstate_update_lam(lam, mm_untag_mask(f->mm));
+}
+
+struct cr3_test {
+	struct mm_struct *mm;
+	struct mm_struct *other;
+	struct tlb_cpu *lazy;
+	int nr_lazy;
+	struct tlb_cpu running;
+	struct tlb_cpu away;
+};
+
+static int cr3_test_start(struct kunit *test, struct cr3_test *t)
+{
+	int self = raw_smp_processor_id(), cpu, n = 0;
+
+	KUNIT_ASSERT_EQ(test, 0, set_cpus_allowed_ptr(current, cpumask_of(self)));
+	t->mm = mm_alloc();
+	KUNIT_ASSERT_NOT_NULL(test, t->mm);
+	t->other = mm_alloc();
+	KUNIT_ASSERT_NOT_NULL(test, t->other);
+	t->lazy = kunit_kcalloc(test, nr_cpu_ids, sizeof(*t->lazy), GFP_KERNEL);
+	KUNIT_ASSERT_NOT_NULL(test, t->lazy);
+
+	/* The first other CPU is lazy, then one runs, one goes away... */
+	for_each_online_cpu(cpu) {
+		struct tlb_cpu *c;
+
+		if (cpu == self)
+			continue;
+		if (n == 1)
+			c = &t->running;
+		else if (n == 2)
+			c = &t->away;
+		else
+			c = &t->lazy[t->nr_lazy++];	/* ...the rest are lazy. */
+		n++;
+		KUNIT_ASSERT_EQ(test, 0, tlb_cpu_start(c, t->mm, cpu));
+	}
+	return 0;
+}
+
+static void cr3_test_stop(struct cr3_test *t)
+{
+	int i;
+
+	tlb_cpu_stop(&t->running);
+	tlb_cpu_stop(&t->away);
+	for (i = 0; i < t->nr_lazy; i++)
+		tlb_cpu_stop(&t->lazy[i]);
+	if (t->other)
+		mmput(t->other);
+	if (t->mm)
+		mmput(t->mm);
+}
+
+static void cr3_test_exit(struct kunit *test)
+{
+	struct cr3_test *t = test->priv;
+
+	if (t)
+		cr3_test_stop(t);
+	WRITE_ONCE(cr3_update_lam, false);
+}
+
+static void cr3_change_reaches_running(struct kunit *test)
+{
+	const struct cr3_case *k = test->param_value;
+	unsigned int lazy_updates = 0, running_updates = 0, away_updates = 0;
+	unsigned long mm_lam = 0;
+	struct tlb_cpu *running, *away;
+	struct cr3_test *t;
+	u64 gen;
+	int i;
+
+	if (num_online_cpus() < 2)
+		kunit_skip(test, "needs 2 online CPUs, has %u", num_online_cpus());
+	if (k->lam && !cpu_feature_enabled(X86_FEATURE_LAM))
+		kunit_skip(test, "needs a CPU with LAM (X86_FEATURE_LAM); this one has none");
+
+	t = kunit_kzalloc(test, sizeof(*t), GFP_KERNEL);
+	KUNIT_ASSERT_NOT_NULL(test, t);
+	test->priv = t;
+	cr3_test_start(test, t);
+	running = &t->running;
+	away = &t->away;
+
+	for (i = 0; i < t->nr_lazy; i++)
+		KUNIT_ASSERT_TRUE(test, tlb_cpu_do(&t->lazy[i], TLB_CPU_ADOPT));
+	if (away->task) {
+		/* It ran the mm, then switched to another one. */
+		KUNIT_ASSERT_TRUE(test, tlb_cpu_do(away, TLB_CPU_ADOPT));
+		away->mm = t->other;
+		KUNIT_ASSERT_TRUE(test, tlb_cpu_do(away, TLB_CPU_ADOPT));
+		KUNIT_ASSERT_FALSE(test, cpumask_test_cpu(away->cpu, mm_cpumask(t->mm)));
+	}
+	if (running->task)
+		KUNIT_ASSERT_TRUE(test, tlb_cpu_do(running, TLB_CPU_RUN));
+	for (i = 0; i < t->nr_lazy; i++)
+		if (!cpu_lazy_in(t->lazy[i].cpu, t->mm))
+			kunit_skip(test, "CPU %d left the mm", t->lazy[i].cpu);
+
+	for (i = 0; i < nr_cpu_ids; i++)
+		atomic_set(&cr3_updates[i], 0);
+	if (k->lam) {
+#ifdef CONFIG_ADDRESS_MASKING
+		/* As mm_enable_lam() does. */
+		t->mm->context.untag_mask = ~GENMASK(62, 57);
+		WRITE_ONCE(t->mm->context.lam_cr3_mask, X86_CR3_LAM_U57);
+		mm_lam = X86_CR3_LAM_U57;
+#endif
+		WRITE_ONCE(cr3_update_lam, true);
+	}
+	gen = atomic64_read(&t->mm->context.tlb_gen);
+
+	mm_cr3_changed(t->mm, count_cr3_update);
+
+	for (i = 0; i < t->nr_lazy; i++)
+		lazy_updates += atomic_read(&cr3_updates[t->lazy[i].cpu]);
+	if (running->task) {
+		running_updates = atomic_read(&cr3_updates[running->cpu]);
+		WRITE_ONCE(running->stop, true);
+		KUNIT_ASSERT_TRUE(test, tlb_cpu_wait(running));
+	}
+	if (away->task)
+		away_updates = atomic_read(&cr3_updates[away->cpu]);
+	kunit_info(test, "IPIs: %u to %d lazy CPUs, %u to %d running, %u to %d switched away\n",
+		   lazy_updates, t->nr_lazy, running_updates, !!running->task,
+		   away_updates, !!away->task);
+
+	KUNIT_EXPECT_EQ_MSG(test, (u64)atomic64_read(&t->mm->context.tlb_gen),
+			    gen + 1, "the change did not move tlb_gen");
+	KUNIT_EXPECT_EQ_MSG(test, lazy_updates, 0,
+			    "lazy CPUs got an IPI they could catch up on");
+	KUNIT_EXPECT_EQ(test, atomic_read(&cr3_updates[raw_smp_processor_id()]), 0);
+	if (running->task)
+		KUNIT_EXPECT_EQ_MSG(test, running_updates, 1,
+				    "CPU %d runs the mm", running->cpu);
+	if (away->task)
+		KUNIT_EXPECT_EQ_MSG(test, away_updates, 0,
+				    "CPU %d switched away from the mm", away->cpu);
+
+	/* The lazy CPUs fell behind, and catch up when they adopt the mm. */
+	for (i = 0; i < t->nr_lazy; i++) {
+		struct tlb_cpu *c = &t->lazy[i];
+
+		KUNIT_EXPECT_TRUE(test, cpu_lazy_in(c->cpu, t->mm));
+		KUNIT_EXPECT_LT(test, c->cpu_gen,
+				(u64)atomic64_read(&t->mm->context.tlb_gen));
+		KUNIT_ASSERT_TRUE(test, tlb_cpu_do(c, TLB_CPU_ADOPT));
+		KUNIT_EXPECT_EQ(test, c->cpu_gen, c->mm_gen);
+		KUNIT_EXPECT_EQ(test, c->cr3_lam, mm_lam);
+		KUNIT_EXPECT_EQ(test, c->state_lam, mm_lam);
+	}
+}
+
+static struct kunit_case tlb_lam_test_cases[] = {
+	KUNIT_CASE_PARAM(lam_reload_decision, reload_case_gen_params),
+	KUNIT_CASE(lam_read_order),
+	KUNIT_CASE_PARAM(cr3_change_reaches_running, cr3_case_gen_params),
+	{}
+};
+
+static struct kunit_suite tlb_lam_test_suite = {
+	.name = "x86_tlb_lam",
+	.exit = cr3_test_exit,
+	.test_cases = tlb_lam_test_cases,
+};
+
+kunit_test_suites(&tlb_test_suite, &tlb_lam_test_suite);

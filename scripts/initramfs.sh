@@ -23,7 +23,15 @@ run_logged "building the tlb selftests of $name" "$log.build" \
 	make -C "$tree/tools/testing/selftests" TARGETS=tlb LDFLAGS=-static \
 		INSTALL_PATH="$stage/kselftest" install
 cat "$log.build" >> "$log"
+# tools/testing/selftests/x86/lam.c, which the series must keep building
+# and passing (or skipping on CPUs without LAM, as under TCG).
+mkdir -p "$stage/kselftest/x86"
+run_logged "building the x86 lam selftest of $name" "$log.build" \
+	make -C "$tree/tools/testing/selftests/x86" CC="gcc -static" \
+		OUTPUT="$stage/kselftest/x86" "$stage/kselftest/x86/lam_64"
+cat "$log.build" >> "$log"
 rm -f "$log.build"
+echo "x86:lam_64" >> "$stage/kselftest/kselftest-list.txt"
 
 cp /bin/busybox "$stage/bin/busybox"
 # Every applet, but timeout only as /bin/timeout: see scripts/init.

@@ -22,6 +22,11 @@
  * again. The woken thread must read the file's data from every page, and
  * so must the child, whose table the unsharing must leave intact.
  *
+ * As the sharing cannot be observed, a round in which CPU 1 got no IPI
+ * although it stayed idle is run once more: the test fails if the rerun
+ * misses too, or if more than MAX_RERUNS rounds miss.  Without the fix
+ * nearly every round misses.
+ *
  * Needs 2 MiB default hugepages, of which 4 free.
  */
 #include <sys/mman.h>
@@ -36,6 +41,7 @@
 
 /* Rounds per variant: each maps, shares, primes, unshares a PMD table. */
 #define ROUNDS		10
+#define MAX_RERUNS	(ROUNDS / 4)
 
 #define HPAGE_SIZE	(2UL << 20)	/* hugepage mapped by a PMD entry */
 #define PUD_SPAN	(512 * HPAGE_SIZE)	/* range of a PMD table */
@@ -156,6 +162,8 @@ TEST_F(hugetlb_unshare, unshare_while_lazy)
 	const char *how = variant->dontneed ? "MADV_DONTNEED" : "munmap";
 	unsigned int round, prime = 0, remote = 0, local = 0;
 	unsigned int outcome[NR_LAZY_IPI] = { 0 };
+	unsigned int reruns = 0;
+	bool missed, missed_before = false;
 	bool counted = tlb_ipis(REMOTE_CPU) >= 0;
 	int fd, ready[2], quit[2], status, ret;
 	struct page_check res;
@@ -165,7 +173,7 @@ TEST_F(hugetlb_unshare, unshare_while_lazy)
 	char *addr, *remap;
 	pid_t pid;
 
-	for (round = 0; round < ROUNDS; round++) {
+	for (round = 0; round < ROUNDS + reruns; round++) {
 		struct sleeper s = {
 			.cpu = REMOTE_CPU, .pages = pages,
 			.round = round, .want = round,
@@ -207,10 +215,12 @@ TEST_F(hugetlb_unshare, unshare_while_lazy)
 		if (!variant->dontneed)
 			remap = map_file(addr, fd);
 		ASSERT_EQ(addr, remap);
+		missed = false;
 		if (counted) {
 			ipi = lazy_ipi_outcome(ipis, REMOTE_CPU, s.switch_fd,
 					       s.switches);
-			if (ipi == LAZY_IPI_MISSED)
+			missed = ipi == LAZY_IPI_MISSED;
+			if (missed)
 				TH_LOG("round %u: lazy CPU %d received no TLB shootdown",
 				       round, REMOTE_CPU);
 			outcome[ipi]++;
@@ -237,19 +247,31 @@ TEST_F(hugetlb_unshare, unshare_while_lazy)
 			       "child read wrong data" : "child failed");
 		}
 		close(fd);
+
+		if (missed) {
+			ASSERT_FALSE(missed_before) {
+				TH_LOG("round %u: the rerun missed too", round);
+			}
+			ASSERT_GT(MAX_RERUNS, reruns) {
+				TH_LOG("round %u: %u rounds missed already", round,
+				       reruns);
+			}
+			reruns++;
+		}
+		missed_before = missed;
 	}
 
 	tlb_msg("%u rounds of %u hugepages, %s: CPU %d: %u bad primed, %u bad woken\n",
-		ROUNDS, variant->hpages, how, REMOTE_CPU, prime, remote);
+		ROUNDS + reruns, variant->hpages, how, REMOTE_CPU, prime, remote);
 	tlb_msg("%u rounds of %u hugepages, %s: CPU %d: %u bad, every child read the file\n",
-		ROUNDS, variant->hpages, how, MAIN_CPU, local);
+		ROUNDS + reruns, variant->hpages, how, MAIN_CPU, local);
 	ASSERT_EQ(0, prime);
 	ASSERT_EQ(0, remote);
 	ASSERT_EQ(0, local);
 	if (!counted)
 		SKIP(return, "no TLB row in /proc/interrupts: IPIs not checked");
-	lazy_ipi_report(ROUNDS, variant->hpages, outcome);
-	ASSERT_EQ(0, outcome[LAZY_IPI_MISSED]);
+	lazy_ipi_report(ROUNDS + reruns, variant->hpages, outcome);
+	tlb_msg("%u rounds missed once and were run again\n", reruns);
 	if (!outcome[LAZY_IPI_SEEN])
 		SKIP(return, "CPU %d ran other tasks in every round: IPIs not checked",
 		     REMOTE_CPU);
