@@ -13,7 +13,7 @@ VCPUS ?= 4
 export VCPUS
 
 PKGS_TREE := linux-source-6.12 git xz-utils
-PKGS_KERNEL := build-essential bc bison flex libelf-dev libssl-dev ccache python3 perl python3-ply python3-git
+PKGS_KERNEL := build-essential bc bison flex libelf-dev libssl-dev ccache python3 perl python3-ply python3-git gcc-aarch64-linux-gnu
 PKGS_QEMU := qemu-system-x86 busybox-static cpio python3
 
 .PHONY: help deps tree export kernel qemu-test run check mutants test clean

@@ -17,6 +17,7 @@
  */
 #include <kunit/test.h>
 #include <linux/completion.h>
+#include <linux/hw_breakpoint.h>
 #include <linux/kthread.h>
 #include <linux/mmu_context.h>
 #include <linux/sched/mm.h>
@@ -134,6 +135,12 @@ static bool cpu_lazy_in(int cpu, struct mm_struct *mm)
 {
 	return per_cpu(cpu_tlbstate.loaded_mm, cpu) == mm &&
 	       per_cpu(cpu_tlbstate_shared.is_lazy, cpu);
+}
+
+static bool cpu_runs(int cpu, struct mm_struct *mm)
+{
+	return per_cpu(cpu_tlbstate.loaded_mm, cpu) == mm &&
+	       !per_cpu(cpu_tlbstate_shared.is_lazy, cpu);
 }
 
 static unsigned int tlb_ipis(int cpu)
@@ -355,6 +362,10 @@ static void lam_reload_decision(struct kunit *test)
 	u64 gen = 0;
 	bool reload;
 
+	/* Without it, no mm has LAM bits (and 32-bit cannot hold them). */
+	if (c->lam_differs && !IS_ENABLED(CONFIG_ADDRESS_MASKING))
+		kunit_skip(test, "the LAM bits are always 0 without CONFIG_ADDRESS_MASKING");
+
 	reload = lazy_mm_needs_reload(mm, c->gen_behind ? 9 : 10, cpu_lam,
 				      &gen, &lam);
 
@@ -365,83 +376,74 @@ static void lam_reload_decision(struct kunit *test)
 }
 
 /*
- * lazy_mm_needs_reload() must read the LAM bits after tlb_gen: a writer on
- * another CPU publishes bits i, then moves tlb_gen to i, as mm_enable_lam()
- * and mm_cr3_changed() do.  A reader that sees tlb_gen i must see bits of
- * at least i.  The run is bounded: LAM_RACE_WRITES writes, and reads until
- * the writer is done or LAM_RACE_READS have been made.
+ * lazy_mm_needs_reload() reads the LAM bits after tlb_gen, so that what a
+ * CPU records and loads is never a tlb_gen newer than its LAM bits.  The
+ * test makes a LAM enablement land between the two reads: a hardware
+ * watchpoint on the mm's LAM bits fires right after the helper reads them,
+ * and its handler enables LAM on the mm as mm_enable_lam() and
+ * mm_cr3_changed() do (bits, then tlb_gen).  Read in that order, the helper
+ * returns the old tlb_gen with the old bits; read the other way around, it
+ * returns the new tlb_gen with the old bits.
  */
-#define LAM_RACE_WRITES		200000UL
-#define LAM_RACE_READS		4000000UL
-/* Fewer overlapping reads than this prove nothing: skip. */
-#define LAM_RACE_MIN_OVERLAP	1000UL
-
-struct lam_race {
+struct lam_watch {
+	struct task_struct *reader;
 	struct mm_struct *mm;
-	bool go;
-	bool done;
+	bool fired;
 };
 
-static int lam_race_writer(void *data)
-{
-	struct lam_race *r = data;
-	unsigned long i;
+static struct lam_watch lam_watch;
 
-	while (!READ_ONCE(r->go) && !kthread_should_stop())
-		cpu_relax();
-	for (i = 1; i <= LAM_RACE_WRITES && !kthread_should_stop(); i++) {
+static void lam_watch_hit(struct perf_event *bp,
+			  struct perf_sample_data *data, struct pt_regs *regs)
+{
+	struct lam_watch *w = &lam_watch;
+
+	if (current != w->reader || w->fired)
+		return;
+	w->fired = true;
 #ifdef CONFIG_ADDRESS_MASKING
-		WRITE_ONCE(r->mm->context.lam_cr3_mask, i);
+	WRITE_ONCE(w->mm->context.lam_cr3_mask, X86_CR3_LAM_U57);
 #endif
-		inc_mm_tlb_gen(r->mm);
-	}
-	WRITE_ONCE(r->done, true);
-	while (!kthread_should_stop())
-		schedule_timeout_interruptible(1);
-	return 0;
+	inc_mm_tlb_gen(w->mm);
 }
 
 static void lam_read_order(struct kunit *test)
 {
-	unsigned long reads = 0, overlap = 0, stale = 0, lam;
-	struct lam_race r = { };
-	struct task_struct *writer;
-	int self, cpu;
+	struct perf_event * __percpu *bp;
+	struct perf_event_attr attr;
+	struct mm_struct *mm;
+	unsigned long lam;
 	u64 gen;
 
 	if (!IS_ENABLED(CONFIG_ADDRESS_MASKING))
 		kunit_skip(test, "the LAM bits are always 0 without CONFIG_ADDRESS_MASKING");
-	if (num_online_cpus() < 2)
-		kunit_skip(test, "needs 2 online CPUs, has %u", num_online_cpus());
+	if (!IS_ENABLED(CONFIG_HAVE_HW_BREAKPOINT) || !IS_ENABLED(CONFIG_PERF_EVENTS))
+		kunit_skip(test, "needs hardware watchpoints (CONFIG_PERF_EVENTS)");
 
-	self = raw_smp_processor_id();
-	KUNIT_ASSERT_EQ(test, 0, set_cpus_allowed_ptr(current, cpumask_of(self)));
-	cpu = cpumask_next_wrap(self, cpu_online_mask, self, false);
-	KUNIT_ASSERT_LT(test, cpu, nr_cpu_ids);
+	mm = fake_mm(test, 1, 0);
+	lam_watch = (struct lam_watch){ .reader = current, .mm = mm };
 
-	r.mm = fake_mm(test, 0, 0);
-	writer = kthread_create_on_cpu(lam_race_writer, &r, cpu, "tlb_kunit/%u");
-	KUNIT_ASSERT_FALSE(test, IS_ERR(writer));
-	wake_up_process(writer);
+	hw_breakpoint_init(&attr);
+#ifdef CONFIG_ADDRESS_MASKING
+	attr.bp_addr = (unsigned long)&mm->context.lam_cr3_mask;
+#endif
+	attr.bp_len = HW_BREAKPOINT_LEN_8;
+	attr.bp_type = HW_BREAKPOINT_RW;	/* x86 cannot watch reads alone */
+	bp = register_wide_hw_breakpoint(&attr, lam_watch_hit, NULL);
+	if (IS_ERR(bp))
+		kunit_skip(test, "no hardware watchpoint: %ld", PTR_ERR(bp));
 
-	WRITE_ONCE(r.go, true);
-	while (!READ_ONCE(r.done) && reads < LAM_RACE_READS) {
-		lazy_mm_needs_reload(r.mm, 0, 0, &gen, &lam);
-		reads++;
-		if (gen && gen < LAM_RACE_WRITES)
-			overlap++;
-		if (lam < gen)
-			stale++;
-	}
-	kthread_stop(writer);
+	lazy_mm_needs_reload(mm, 1, 0, &gen, &lam);
+	unregister_wide_hw_breakpoint(bp);
 
-	kunit_info(test, "%lu reads, %lu while tlb_gen moved, %lu saw tlb_gen before its LAM bits\n",
-		   reads, overlap, stale);
-	KUNIT_EXPECT_EQ_MSG(test, stale, 0,
-			    "a CPU that sees tlb_gen move may load stale LAM bits");
-	if (!stale && overlap < LAM_RACE_MIN_OVERLAP)
-		kunit_skip(test, "the writer on CPU %d overlapped only %lu reads",
-			   cpu, overlap);
+	KUNIT_ASSERT_TRUE_MSG(test, lam_watch.fired,
+			      "the watchpoint on the LAM bits did not fire");
+	KUNIT_EXPECT_EQ_MSG(test, (u64)atomic64_read(&mm->context.tlb_gen), 2,
+			    "LAM was not enabled between the reads");
+	/* Old tlb_gen and bits, or (had it come first) new ones: never mixed. */
+	KUNIT_EXPECT_TRUE_MSG(test, gen == 1 || lam == X86_CR3_LAM_U57,
+			      "the CPU saw tlb_gen %llu, made by the LAM enable, but LAM bits %#lx",
+			      gen, lam);
 }
 
 /*
@@ -462,7 +464,7 @@ static const struct cr3_case cr3_cases[] = {
 
 KUNIT_ARRAY_PARAM_DESC(cr3_case, cr3_cases, name);
 
-static atomic_t cr3_updates[NR_CPUS];
+static DEFINE_PER_CPU(unsigned int, cr3_updates);
 static bool cr3_update_lam;
 
 /* The update mm_cr3_changed() runs; as enable_lam_func() for "lam_u57". */
@@ -471,7 +473,7 @@ static void count_cr3_update(void *info)
 	const struct flush_tlb_info *f = info;
 	unsigned long lam;
 
-	atomic_inc(&cr3_updates[smp_processor_id()]);
+	this_cpu_inc(cr3_updates);
 	if (!READ_ONCE(cr3_update_lam) ||
 	    this_cpu_read(cpu_tlbstate.loaded_mm) != f->mm)
 		return;
@@ -578,9 +580,11 @@ static void cr3_change_reaches_running(struct kunit *test)
 	for (i = 0; i < t->nr_lazy; i++)
 		if (!cpu_lazy_in(t->lazy[i].cpu, t->mm))
 			kunit_skip(test, "CPU %d left the mm", t->lazy[i].cpu);
+	if (running->task && !cpu_runs(running->cpu, t->mm))
+		kunit_skip(test, "CPU %d does not run the mm", running->cpu);
 
-	for (i = 0; i < nr_cpu_ids; i++)
-		atomic_set(&cr3_updates[i], 0);
+	for_each_possible_cpu(i)
+		per_cpu(cr3_updates, i) = 0;
 	if (k->lam) {
 #ifdef CONFIG_ADDRESS_MASKING
 		/* As mm_enable_lam() does. */
@@ -595,14 +599,18 @@ static void cr3_change_reaches_running(struct kunit *test)
 	mm_cr3_changed(t->mm, count_cr3_update);
 
 	for (i = 0; i < t->nr_lazy; i++)
-		lazy_updates += atomic_read(&cr3_updates[t->lazy[i].cpu]);
+		lazy_updates += per_cpu(cr3_updates, t->lazy[i].cpu);
 	if (running->task) {
-		running_updates = atomic_read(&cr3_updates[running->cpu]);
+		running_updates = per_cpu(cr3_updates, running->cpu);
+		/* Another task may have run there meanwhile: proves nothing. */
+		if (!cpu_runs(running->cpu, t->mm))
+			kunit_skip(test, "CPU %d stopped running the mm",
+				   running->cpu);
 		WRITE_ONCE(running->stop, true);
 		KUNIT_ASSERT_TRUE(test, tlb_cpu_wait(running));
 	}
 	if (away->task)
-		away_updates = atomic_read(&cr3_updates[away->cpu]);
+		away_updates = per_cpu(cr3_updates, away->cpu);
 	kunit_info(test, "IPIs: %u to %d lazy CPUs, %u to %d running, %u to %d switched away\n",
 		   lazy_updates, t->nr_lazy, running_updates, !!running->task,
 		   away_updates, !!away->task);
@@ -611,7 +619,7 @@ static void cr3_change_reaches_running(struct kunit *test)
 			    gen + 1, "the change did not move tlb_gen");
 	KUNIT_EXPECT_EQ_MSG(test, lazy_updates, 0,
 			    "lazy CPUs got an IPI they could catch up on");
-	KUNIT_EXPECT_EQ(test, atomic_read(&cr3_updates[raw_smp_processor_id()]), 0);
+	KUNIT_EXPECT_EQ(test, per_cpu(cr3_updates, raw_smp_processor_id()), 0);
 	if (running->task)
 		KUNIT_EXPECT_EQ_MSG(test, running_updates, 1,
 				    "CPU %d runs the mm", running->cpu);

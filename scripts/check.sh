@@ -11,7 +11,9 @@
 
 wt=$(worktree_at check)
 # Build-only configurations (kunit/build-only-*.config), each in a
-# worktree of its own that follows the check tree patch by patch.
+# worktree of its own that follows the check tree patch by patch.  A
+# "# targets:" line names what to build, an optional "# arch: ARCH
+# CROSS_COMPILE" line another architecture (default x86_64).
 build_only=()
 for cfg in "$TOP"/kunit/build-only-*.config; do
 	[ -f "$cfg" ] || continue
@@ -72,7 +74,9 @@ while read -r p; do
 		bo=$BUILD/check-$(basename "$cfg" .config)
 		git -C "$bo" checkout -q --detach "$(git -C "$wt" rev-parse HEAD)"
 		read -ra targets < <(sed -n 's/^# targets: //p' "$cfg")
-		EXTRA_CONFIG=$cfg "$TOP/scripts/kernel.sh" "$bo" "${targets[@]}" ||
+		read -r arch cross < <(sed -n 's/^# arch: //p' "$cfg") || true
+		ARCH=${arch:-x86_64} CROSS_COMPILE=${cross:-} EXTRA_CONFIG=$cfg \
+			"$TOP/scripts/kernel.sh" "$bo" "${targets[@]}" ||
 			die "check: $(basename "$cfg") does not build after $name"
 	done
 	if [ -d "$wt/tools/testing/selftests/tlb" ]; then

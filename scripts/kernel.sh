@@ -1,8 +1,10 @@
 #!/usr/bin/env bash
-# usage: [EXTRA_CONFIG=FRAGMENT] scripts/kernel.sh TREE [TARGET...]
+# usage: [ARCH=A CROSS_COMPILE=P] [EXTRA_CONFIG=FRAGMENT] scripts/kernel.sh TREE [TARGET...]
 # Configure TREE for the test kernel (allnoconfig + kunit/kernel.config
 # + kunit/.kunitconfig [+ EXTRA_CONFIG]) and build it in place (default
 # target bzImage).  Incremental: an unchanged configuration is not redone.
+# ARCH (default x86_64) other than x86: allnoconfig + EXTRA_CONFIG only,
+# as the test kernel fragments are x86's; build with CROSS_COMPILE.
 # shellcheck source-path=SCRIPTDIR
 . "$(dirname "$0")/common.sh"
 
@@ -11,18 +13,25 @@ shift
 targets=("${@:-bzImage}")
 [ -f "$tree/Makefile" ] || die "$tree is not a kernel tree (make tree)"
 name=$(basename "$tree")
+arch=${ARCH:-x86_64}
+cross=${CROSS_COMPILE:-}
+command -v "${cross}gcc" > /dev/null || die "${cross}gcc is missing (make deps)"
 
 frag=$BUILD/$name.config
-cat "$TOP/kunit/kernel.config" "$TOP/kunit/.kunitconfig" ${EXTRA_CONFIG:+"$EXTRA_CONFIG"} > "$frag.new"
+case "$arch" in
+x86|x86_64|i386) base=("$TOP/kunit/kernel.config" "$TOP/kunit/.kunitconfig") ;;
+*) base=() ;;
+esac
+cat "${base[@]}" ${EXTRA_CONFIG:+"$EXTRA_CONFIG"} < /dev/null > "$frag.new"
 # Reconfigure when the fragment changed, or when a line of it is not in
 # .config (a patch may just have added its symbol).
 if ! cmp -s "$frag.new" "$frag" || [ ! -f "$tree/.config" ] ||
    ! cmp -s "$frag.new" "$tree/.config.fragment" 2>/dev/null ||
    grep '^CONFIG_' "$frag.new" | grep -qvxFf "$tree/.config"; then
-	step "$name: configuring (allnoconfig + kunit/kernel.config + kunit/.kunitconfig${EXTRA_CONFIG:+ + $(basename "$EXTRA_CONFIG")})"
+	step "$name: configuring $arch (allnoconfig${base[0]:+ + kunit/kernel.config + kunit/.kunitconfig}${EXTRA_CONFIG:+ + $(basename "$EXTRA_CONFIG")})"
 	mv "$frag.new" "$frag"
 	run_logged "configure $name" "$LOGS/$name-config.log" \
-		make -C "$tree" ARCH=x86_64 KCONFIG_ALLCONFIG="$frag" allnoconfig
+		make -C "$tree" ARCH="$arch" CROSS_COMPILE="$cross" KCONFIG_ALLCONFIG="$frag" allnoconfig
 	# An option whose symbol the tree does not define yet (a patch later
 	# in the series adds it) is left out; any other dropped one is an error.
 	missing=$(grep '^CONFIG_' "$frag" | while read -r line; do
@@ -41,7 +50,8 @@ rm -f "$frag.new"
 
 log=$LOGS/$name-build.log
 step "$name: building ${targets[*]} (log: $log)"
-if ! make -C "$tree" ARCH=x86_64 CC="ccache gcc" -j"$(nproc)" "${targets[@]}" > "$log" 2>&1; then
+if ! make -C "$tree" ARCH="$arch" CROSS_COMPILE="$cross" CC="ccache ${cross}gcc" \
+	-j"$(nproc)" "${targets[@]}" > "$log" 2>&1; then
 	grep -E 'error|Error' "$log" | head -20 >&2 || tail -20 "$log" >&2
 	die "building $name failed; full log: $log"
 fi

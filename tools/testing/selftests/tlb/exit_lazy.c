@@ -19,11 +19,6 @@
 /* Rounds per variant: each forks a child that exits with CPU 1 lazy. */
 #define ROUNDS	20
 
-/* Exit codes of the child */
-#define CHILD_OK	0
-#define CHILD_BAD_DATA	1	/* its thread on CPU 1 read wrong data */
-#define CHILD_ERROR	2	/* it could not run the round */
-
 struct child {
 	char *base;
 	unsigned int pages;
@@ -115,11 +110,12 @@ TEST_F(exit_lazy, exit_frees_tables)
 	int switch_fd = open_cpu_switches(REMOTE_CPU);
 	unsigned int outcome[NR_LAZY_IPI] = { 0 };
 	bool counted = tlb_ipis(REMOTE_CPU) >= 0;
-	int done[2], go[2], status;
+	int done[2], go[2];
 	long long switches = -1;
 	unsigned int round;
 	enum lazy_ipi ipi;
 	long before = 0;
+	const char *why;
 	char byte = 0;
 	pid_t pid;
 
@@ -146,15 +142,9 @@ TEST_F(exit_lazy, exit_frees_tables)
 		}
 		close(go[1]);
 		close(done[0]);
-		ASSERT_EQ(pid, waitpid(pid, &status, 0));
-		ASSERT_TRUE(WIFEXITED(status)) {
-			TH_LOG("round %u: child died of signal %d", round,
-			       WTERMSIG(status));
-		}
-		ASSERT_EQ(CHILD_OK, WEXITSTATUS(status)) {
-			TH_LOG("round %u: %s", round,
-			       WEXITSTATUS(status) == CHILD_BAD_DATA ?
-			       "its thread read wrong data" : "child failed");
+		why = child_failure(pid, "its thread read wrong data");
+		ASSERT_TRUE(!why) {
+			TH_LOG("round %u: %s", round, why);
 		}
 		if (counted) {
 			ipi = lazy_ipi_outcome(tlb_ipis(REMOTE_CPU) - before,

@@ -30,7 +30,6 @@
  * Needs 2 MiB default hugepages, of which 4 free.
  */
 #include <sys/mman.h>
-#include <sys/wait.h>
 
 #include "../kselftest_harness.h"
 #include "tlb_util.h"
@@ -45,11 +44,6 @@
 
 #define HPAGE_SIZE	(2UL << 20)	/* hugepage mapped by a PMD entry */
 #define PUD_SPAN	(512 * HPAGE_SIZE)	/* range of a PMD table */
-
-/* Exit codes of the child */
-#define CHILD_OK	0
-#define CHILD_BAD_DATA	1	/* it read wrong data */
-#define CHILD_ERROR	2	/* it could not run the round */
 
 FIXTURE(hugetlb_unshare) {
 };
@@ -165,12 +159,13 @@ TEST_F(hugetlb_unshare, unshare_while_lazy)
 	unsigned int reruns = 0;
 	bool missed, missed_before = false;
 	bool counted = tlb_ipis(REMOTE_CPU) >= 0;
-	int fd, ready[2], quit[2], status, ret;
+	int fd, ready[2], quit[2], ret;
 	struct page_check res;
 	enum lazy_ipi ipi;
 	long before, ipis;
 	char byte = 0;
 	char *addr, *remap;
+	const char *why;
 	pid_t pid;
 
 	for (round = 0; round < ROUNDS + reruns; round++) {
@@ -236,15 +231,9 @@ TEST_F(hugetlb_unshare, unshare_while_lazy)
 
 		ASSERT_EQ(1, write(quit[1], &byte, 1));
 		close(quit[1]);
-		ASSERT_EQ(pid, waitpid(pid, &status, 0));
-		ASSERT_TRUE(WIFEXITED(status)) {
-			TH_LOG("round %u: child died of signal %d", round,
-			       WTERMSIG(status));
-		}
-		ASSERT_EQ(CHILD_OK, WEXITSTATUS(status)) {
-			TH_LOG("round %u: %s", round,
-			       WEXITSTATUS(status) == CHILD_BAD_DATA ?
-			       "child read wrong data" : "child failed");
+		why = child_failure(pid, "child read wrong data");
+		ASSERT_TRUE(!why) {
+			TH_LOG("round %u: %s", round, why);
 		}
 		close(fd);
 

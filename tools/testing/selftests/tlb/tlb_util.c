@@ -16,6 +16,7 @@
 #include <sys/mman.h>
 #include <sys/resource.h>
 #include <sys/syscall.h>
+#include <sys/wait.h>
 #include <time.h>
 #include <unistd.h>
 
@@ -417,6 +418,29 @@ static bool cpu_busy(int cpu)
  * idle: any other task may have been of another mm, which takes the CPU
  * out of the mask. Without a counter, assume it stayed.
  */
+/*
+ * Reap child @pid.  NULL if it exited CHILD_OK; otherwise why not, with
+ * @bad_data for CHILD_BAD_DATA.
+ */
+const char *child_failure(pid_t pid, const char *bad_data)
+{
+	static char why[64];
+	int status;
+
+	if (waitpid(pid, &status, 0) != pid)
+		return "waitpid() failed";
+	if (WIFSIGNALED(status)) {
+		snprintf(why, sizeof(why), "child died of signal %d",
+			 WTERMSIG(status));
+		return why;
+	}
+	if (!WIFEXITED(status) || WEXITSTATUS(status) == CHILD_ERROR)
+		return "child failed";
+	if (WEXITSTATUS(status) == CHILD_BAD_DATA)
+		return bad_data;
+	return WEXITSTATUS(status) == CHILD_OK ? NULL : "child failed";
+}
+
 enum lazy_ipi lazy_ipi_outcome(long ipis, int cpu, int switch_fd,
 			       long long switches)
 {

@@ -51,6 +51,15 @@ int wait_task_asleep(pid_t tid, long nvcsw);
 int open_cpu_switches(int cpu);
 long long cpu_switches(int fd);
 
+/* Exit codes of a test's child process */
+enum child_exit {
+	CHILD_OK,
+	CHILD_BAD_DATA,		/* it (or its thread) read wrong data */
+	CHILD_ERROR,		/* it could not run the round */
+};
+
+const char *child_failure(pid_t pid, const char *bad_data);
+
 /* What a flush freeing page tables did to a CPU lazy in the mm */
 enum lazy_ipi {
 	LAZY_IPI_SEEN,		/* it received a TLB shootdown */
