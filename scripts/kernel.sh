@@ -23,18 +23,25 @@ x86|x86_64|i386) base=("$TOP/kunit/kernel.config" "$TOP/kunit/.kunitconfig") ;;
 *) base=() ;;
 esac
 cat "${base[@]}" ${EXTRA_CONFIG:+"$EXTRA_CONFIG"} < /dev/null > "$frag.new"
+# The settings the fragment asks for: a CONFIG_X=v line counts unless a
+# later "# CONFIG_X is not set" (in a build-only fragment) turns X off.
+wanted() {
+	awk '/^CONFIG_[A-Za-z0-9_]+=/ { sym = $0; sub(/=.*/, "", sym); last[sym] = $0; next }
+	     /^# CONFIG_[A-Za-z0-9_]+ is not set/ { last[$2] = "" }
+	     END { for (s in last) if (last[s] != "") print last[s] }' "$1"
+}
 # Reconfigure when the fragment changed, or when a line of it is not in
 # .config (a patch may just have added its symbol).
 if ! cmp -s "$frag.new" "$frag" || [ ! -f "$tree/.config" ] ||
    ! cmp -s "$frag.new" "$tree/.config.fragment" 2>/dev/null ||
-   grep '^CONFIG_' "$frag.new" | grep -qvxFf "$tree/.config"; then
+   wanted "$frag.new" | grep -qvxFf "$tree/.config"; then
 	step "$name: configuring $arch (allnoconfig${base[0]:+ + kunit/kernel.config + kunit/.kunitconfig}${EXTRA_CONFIG:+ + $(basename "$EXTRA_CONFIG")})"
 	mv "$frag.new" "$frag"
 	run_logged "configure $name" "$LOGS/$name-config.log" \
 		make -C "$tree" ARCH="$arch" CROSS_COMPILE="$cross" KCONFIG_ALLCONFIG="$frag" allnoconfig
 	# An option whose symbol the tree does not define yet (a patch later
 	# in the series adds it) is left out; any other dropped one is an error.
-	missing=$(grep '^CONFIG_' "$frag" | while read -r line; do
+	missing=$(wanted "$frag" | while read -r line; do
 		grep -qxF "$line" "$tree/.config" && continue
 		sym=${line%%=*}
 		if ! git -C "$tree" grep -q "^\(menu\)\?config ${sym#CONFIG_}\$" -- '*Kconfig*'; then
