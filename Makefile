@@ -1,52 +1,76 @@
 # Workbench for the x86 lazy-TLB patch series.
 #   make run    build and boot the patched kernel (4 vCPUs) and report
-#   make test   everything CI checks: check, kernel, qemu-test, mutants
+#   make test   everything CI checks: bats, check, qemu-test, mutants
 # See README.md.  Every target installs the Debian packages it needs.
 
 SHELL := /bin/bash
 S := scripts
 BUILD := build
-KTREE := $(BUILD)/linux
 LOGS := $(BUILD)/logs
-BZIMAGE := $(KTREE)/arch/x86/boot/bzImage
 VCPUS ?= 4
 export VCPUS
 
-PKGS_TREE := linux-source-6.12 git xz-utils
-PKGS_KERNEL := build-essential bc bison flex libelf-dev libssl-dev ccache python3 perl python3-ply python3-git gcc-aarch64-linux-gnu
-PKGS_QEMU := qemu-system-x86 busybox-static cpio python3
+# The tree that kernel, qemu-test and run build and boot: the
+# workbench's own (make tree), or with KTREE=/path/to/linux a tree of
+# yours with the series applied, built out of tree in build/ktree-out.
+OWN_TREE := $(BUILD)/linux
+KTREE ?= $(OWN_TREE)
+ifeq ($(abspath $(KTREE)),$(abspath $(OWN_TREE)))
+KTREE_READY := $(OWN_TREE)/.git
+KOUT := $(OWN_TREE)
+else
+KTREE_READY :=
+KOUT := $(BUILD)/ktree-out
+endif
+BZIMAGE := $(KOUT)/arch/x86/boot/bzImage
 
-.PHONY: help deps tree export kernel qemu-test run check mutants test clean
+# The Debian packages of every command the workbench and the kernel
+# build call (Essential ones too, so that the list is the whole truth).
+PKGS_BASE := coreutils findutils grep sed mawk diffutils tar gzip xz-utils \
+	git python3 perl
+PKGS_TREE := linux-source-6.12 $(PKGS_BASE)
+# gcc, make, libc (static selftests); kbuild's bc, flex, bison, libelf
+# (objtool), openssl (certs); ccache; checkpatch's spdxcheck.py needs
+# python3-ply and python3-git; arm64 cross build (kunit/build-only-arm64).
+PKGS_KERNEL := $(PKGS_BASE) build-essential gcc make libc6-dev bc bison flex \
+	libelf-dev libssl-dev openssl ccache python3-ply python3-git \
+	gcc-aarch64-linux-gnu
+# Selftest install (lib.mk uses rsync), initramfs, the boot.
+PKGS_QEMU := $(PKGS_BASE) rsync cpio busybox-static qemu-system-x86
+PKGS_BATS := bats $(PKGS_BASE)
+
+.PHONY: help deps tree export kernel qemu-test run check mutants bats test clean
 
 help:
 	@sed -n 's/^#   //p' Makefile
-	@echo "  tree export kernel qemu-test check mutants deps clean: see README.md"
+	@echo "  tree export kernel qemu-test check mutants bats deps clean: see README.md"
 
 deps:
-	$(S)/deps.sh $(PKGS_TREE) $(PKGS_KERNEL) $(PKGS_QEMU)
+	$(S)/deps.sh $(sort $(PKGS_TREE) $(PKGS_KERNEL) $(PKGS_QEMU) $(PKGS_BATS))
 
 # The base tree with the series applied, ready to edit (build/linux).
 tree:
 	$(S)/deps.sh $(PKGS_TREE)
 	$(S)/tree.sh
 
-$(KTREE)/.git:
+$(OWN_TREE)/.git:
 	$(S)/deps.sh $(PKGS_TREE)
 	$(S)/tree.sh
 
 # The tree's commits back to patches/ and the added-file copies.
 export:
+	$(S)/deps.sh $(PKGS_BASE)
 	$(S)/export.sh
 
-# The patched test kernel, built incrementally in build/linux.
-kernel: $(KTREE)/.git
+# The patched test kernel, built incrementally.
+kernel: $(KTREE_READY)
 	$(S)/deps.sh $(PKGS_KERNEL)
-	$(S)/kernel.sh $(KTREE) bzImage
+	KOUT=$(KOUT) $(S)/kernel.sh $(KTREE) bzImage
 
 # One boot: KUnit at boot, then the selftests; fails on any failure.
 qemu-test: kernel
 	$(S)/deps.sh $(PKGS_QEMU)
-	$(S)/initramfs.sh $(KTREE) $(BUILD)/initramfs.cpio
+	KOUT=$(KOUT) $(S)/initramfs.sh $(KTREE) $(BUILD)/initramfs.cpio
 	$(S)/boot.sh $(BZIMAGE) $(BUILD)/initramfs.cpio $(LOGS)/qemu-test
 	$(S)/results.sh $(LOGS)/qemu-test $(KTREE)
 
@@ -55,16 +79,22 @@ run: qemu-test
 	$(S)/report.sh $(LOGS)/qemu-test $(KTREE)
 
 # The series applies to a fresh base, passes checkpatch and bisects.
-check: $(KTREE)/.git
+check: $(OWN_TREE)/.git
 	$(S)/deps.sh $(PKGS_KERNEL)
 	$(S)/check.sh
 
 # Every mutant in scripts/mutants/ (or MUTANTS=dir) must be killed.
-mutants: $(KTREE)/.git
+mutants: $(OWN_TREE)/.git
 	$(S)/deps.sh $(PKGS_KERNEL) $(PKGS_QEMU)
 	$(S)/mutants.sh $(MUTANTS)
 
+# The workbench's own scripts, against stub apt and dpkg (seconds).
+bats:
+	$(S)/deps.sh $(PKGS_BATS)
+	bats scripts/tests
+
 test:
+	$(MAKE) bats
 	$(MAKE) check
 	$(MAKE) qemu-test
 	$(MAKE) mutants

@@ -18,12 +18,14 @@ mkdir -p "$dir"
 rm -f "$dir"/console.log "$dir"/selftests.log "$dir"/qemu.log
 step "booting under TCG: $VCPUS vCPUs, $QEMU_MEM, timeout ${QEMU_TIMEOUT}s (console: $dir/console.log)"
 rc=0
+progress_start "boot" "$dir/console.log"
 timeout -k 10 "$QEMU_TIMEOUT" qemu-system-x86_64 \
 	-accel tcg,thread=multi -cpu "$QEMU_CPU" -smp "$VCPUS" -m "$QEMU_MEM" \
 	-display none -monitor none -no-reboot \
 	-serial file:"$dir/console.log" -serial file:"$dir/selftests.log" \
 	-kernel "$kernel" -initrd "$initrd" -append "$KERNEL_CMDLINE" \
 	> "$dir/qemu.log" 2>&1 || rc=$?
+progress_stop
 if [ "$rc" = 124 ] || [ "$rc" = 137 ]; then
 	die "boot: QEMU did not finish within ${QEMU_TIMEOUT}s and was killed; console: $dir/console.log"
 elif [ "$rc" != 0 ]; then

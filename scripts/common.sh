@@ -1,19 +1,36 @@
 # shellcheck shell=bash disable=SC2034
 # Sourced by the workbench scripts: paths, the pinned base, messages.
-set -euo pipefail
+set -Eeuo pipefail
+# No script stops without saying where: a command that fails outside
+# die() (which says why itself) names the script, the line and itself.
+# Only the script's own shell reports: a failure inside $(...) shows as
+# the failure of the command that used it, once.
+trap 'rc=$?; [ "$BASH_SUBSHELL" != 0 ] || printf "error: %s, line %s: \"%s\" failed (exit %s)\n" \
+	"${0##*/}" "$LINENO" "$BASH_COMMAND" "$rc" >&2' ERR
 
 TOP=$(cd "$(dirname "${BASH_SOURCE[0]}")/.." && pwd)
 BUILD=${BUILD:-$TOP/build}
-KTREE=${KTREE:-$BUILD/linux}
+# The workbench's own tree (make tree); a KTREE given to make names a
+# user's tree for kernel, qemu-test and run only, passed as an argument.
+KTREE=$BUILD/linux
 LOGS=$BUILD/logs
 BASE_PKG=linux-source-6.12
 BASE_VERSION=6.12.117-1~deb12u1
-TARBALL=/usr/src/linux-source-6.12.tar.xz
+TARBALL=${TARBALL:-/usr/src/$BASE_PKG.tar.xz}
 BASE_TAG=base
 
-export CCACHE_DIR=${CCACHE_DIR:-$BUILD/ccache}
-export CCACHE_NOHASHDIR=true
+# The compiler cache outlives the clone (a fresh clone, CI's included,
+# starts warm); CCACHE_DIR and CCACHE_MAXSIZE override.  Paths below the
+# clone are hashed relative to it, so another clone's objects hit.
+if [ -n "${XDG_CACHE_HOME:-}" ] || [ -n "${HOME:-}" ]; then
+	cache_home=${XDG_CACHE_HOME:-$HOME/.cache}
+else
+	cache_home=$BUILD
+fi
+export CCACHE_DIR=${CCACHE_DIR:-$cache_home/x86-lazy-tlb-workbench/ccache}
 export CCACHE_MAXSIZE=${CCACHE_MAXSIZE:-5G}
+export CCACHE_BASEDIR=${CCACHE_BASEDIR:-$TOP}
+export CCACHE_NOHASHDIR=true
 # Committer of the commits the tree gets: the repo's git identity.
 GIT_COMMITTER_NAME=$(git -C "$TOP" config user.name 2>/dev/null || echo "TLB workbench")
 GIT_COMMITTER_EMAIL=$(git -C "$TOP" config user.email 2>/dev/null || echo "workbench@localhost")
@@ -35,14 +52,41 @@ series_patches() {
 	done < "$TOP/patches/series"
 }
 
-# run_logged STEP LOG CMD...: run CMD with its output in LOG; on failure
-# show the log's tail and name the step and the log.
+# progress_start STEP LOG: from now on, every PROGRESS_INTERVAL seconds
+# (30), print a line with the time STEP has taken, the objects a kbuild
+# log shows built and the log's last line; progress_stop ends it.
+progress_start() {
+	local what=$1 log=$2 start=$SECONDS n last
+	(
+		while sleep "${PROGRESS_INTERVAL:-30}"; do
+			n=$(grep -cE '^  (CC|AS|LD|AR|HOSTCC|HOSTLD|OBJCOPY) ' "$log" 2>/dev/null) || true
+			last=$(tail -n 1 "$log" 2>/dev/null | tr -d '\r' | cut -c1-90) || true
+			printf '    ... %s: %ds%s; %s\n' "$what" $((SECONDS - start)) \
+				"$([ "${n:-0}" = 0 ] || echo ", $n objects built")" "${last:-no output yet}" >&2
+		done
+	) &
+	PROGRESS_PID=$!
+}
+progress_stop() {
+	[ -n "${PROGRESS_PID:-}" ] || return 0
+	kill "$PROGRESS_PID" 2> /dev/null || true
+	wait "$PROGRESS_PID" 2> /dev/null || true
+	PROGRESS_PID=
+}
+
+# run_logged STEP LOG CMD...: run CMD with its output in LOG and a
+# progress line every 30 s; on failure show the errors (or the log's
+# tail) and name the step and the log.
 run_logged() {
-	local what=$1 log=$2
+	local what=$1 log=$2 rc=0
 	shift 2
-	if ! "$@" > "$log" 2>&1; then
-		tail -n 25 "$log" >&2
-		die "$what failed; full log: $log"
+	progress_start "$what" "$log"
+	"$@" > "$log" 2>&1 || rc=$?
+	progress_stop
+	if [ $rc != 0 ]; then
+		grep -E ': (fatal )?error:|\*\*\* |^E: ' "$log" | head -20 >&2 ||
+			tail -n 25 "$log" >&2
+		die "$what failed (exit $rc); full log: $log"
 	fi
 }
 

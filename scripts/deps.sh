@@ -7,18 +7,21 @@
 
 [ $# -gt 0 ] || die "usage: scripts/deps.sh PACKAGE..."
 
+# The installed version of a package, or nothing: dpkg-query fails for a
+# package dpkg has never seen, which is an answer here, not an error.
 installed_version() {
-	dpkg-query -W -f='${Status} ${Version}\n' "$1" 2>/dev/null |
+	{ dpkg-query -W -f='${Status} ${Version}\n' "$1" 2> /dev/null || true; } |
 		awk '$3 == "installed" { print $4 }'
 }
 
 want=()
 for pkg in "$@"; do
+	v=$(installed_version "$pkg")
 	if [ "$pkg" = "$BASE_PKG" ]; then
-		v=$(installed_version "$pkg")
 		[ "$v" = "$BASE_VERSION" ] && continue
+		[ -z "$v" ] || step "$BASE_PKG $v is installed; the series needs $BASE_VERSION"
 		want+=("$pkg=$BASE_VERSION")
-	elif [ -z "$(installed_version "$pkg")" ]; then
+	elif [ -z "$v" ]; then
 		want+=("$pkg")
 	fi
 done
@@ -26,18 +29,22 @@ done
 
 [ "$(id -u)" = 0 ] || die "missing packages: ${want[*]}; run as root, or: apt-get install ${want[*]}"
 step "installing ${want[*]}"
-log=$LOGS/apt.log
-run_logged "apt-get update" "$log" apt-get update
+run_logged "deps: apt-get update" "$LOGS/apt-update.log" apt-get update
+log=$LOGS/apt-install.log
 for w in "${want[@]}"; do
 	case "$w" in
 	"$BASE_PKG="*)
-		if ! apt-cache madison "$BASE_PKG" | awk '{ print $3 }' | grep -qxF "$BASE_VERSION"; then
-			offered=$(apt-cache madison "$BASE_PKG" | awk '{ print $3 }' | tr '\n' ' ')
-			die "the archive does not offer $BASE_PKG $BASE_VERSION (it offers: ${offered:-none})"
-		fi ;;
+		offered=$(apt-cache madison "$BASE_PKG" 2> /dev/null | awk -F'|' '{ gsub(/ /, "", $2); print $2 }')
+		grep -qxF "$BASE_VERSION" <<< "$offered" ||
+			die "deps: the archive does not offer $BASE_PKG $BASE_VERSION (it offers: $(tr '\n' ' ' <<< "${offered:-none}"))" ;;
 	*)
-		apt-cache show "$w" > /dev/null 2>&1 || die "package $w is not available from the configured archive" ;;
+		apt-cache show "$w" > /dev/null 2>&1 ||
+			die "deps: package $w is not available from the configured archive" ;;
 	esac
 done
-DEBIAN_FRONTEND=noninteractive run_logged "apt-get install ${want[*]}" "$log" \
+DEBIAN_FRONTEND=noninteractive run_logged "deps: apt-get install ${want[*]}" "$log" \
 	apt-get install -y --no-install-recommends --allow-downgrades "${want[@]}"
+for w in "${want[@]}"; do
+	[ -n "$(installed_version "${w%%=*}")" ] ||
+		die "deps: $w is still not installed after apt-get install; see $log"
+done

@@ -1,16 +1,23 @@
 #!/usr/bin/env bash
-# usage: scripts/initramfs.sh TREE OUT.cpio
-# Build the tlb selftests of TREE static, install them the kselftest way,
-# and pack them with busybox-static and scripts/init into OUT.cpio.
+# usage: [KOUT=DIR] scripts/initramfs.sh TREE OUT.cpio
+# Build the tlb selftests of TREE static (against the headers of the
+# kernel built in TREE, or in KOUT), install them the kselftest way, and
+# pack them with busybox-static and scripts/init into OUT.cpio.
 # shellcheck source-path=SCRIPTDIR
 . "$(dirname "$0")/common.sh"
 
 tree=${1:?usage: scripts/initramfs.sh TREE OUT.cpio}
 out=${2:?usage: scripts/initramfs.sh TREE OUT.cpio}
-name=$(basename "$tree")
 [ -d "$tree/tools/testing/selftests/tlb" ] ||
 	die "$tree has no tools/testing/selftests/tlb: is the series applied? (make tree)"
 [ -x /bin/busybox ] || die "/bin/busybox is missing (apt-get install busybox-static)"
+command -v rsync > /dev/null || die "rsync is missing, which the selftests' install needs (make deps)"
+tree=$(cd "$tree" && pwd)
+kout=$(cd "${KOUT:-$tree}" && pwd)
+kmake=(make -C "$tree")
+smake=(make -C "$tree/tools/testing/selftests")
+[ "$kout" = "$tree" ] || { kmake+=(O="$kout"); smake+=(O="$kout"); }
+name=$(basename "$kout")
 
 stage=$BUILD/initramfs-$name
 rm -rf "$stage"
@@ -18,16 +25,16 @@ mkdir -p "$stage"/{bin,sbin,usr/bin,usr/sbin,proc,sys,dev,tmp,etc}
 
 log=$LOGS/$name-selftests.log
 step "$name: building the tlb selftests static (log: $log)"
-run_logged "headers_install in $name" "$log" make -C "$tree" ARCH=x86_64 headers
+run_logged "headers_install in $name" "$log" "${kmake[@]}" ARCH=x86_64 headers
+khdr="-isystem $kout/usr/include"
 run_logged "building the tlb selftests of $name" "$log.build" \
-	make -C "$tree/tools/testing/selftests" TARGETS=tlb LDFLAGS=-static \
-		INSTALL_PATH="$stage/kselftest" install
+	"${smake[@]}" TARGETS=tlb LDFLAGS=-static KHDR_INCLUDES="$khdr" INSTALL_PATH="$stage/kselftest" install
 cat "$log.build" >> "$log"
 # tools/testing/selftests/x86/lam.c, which the series must keep building
 # and passing (or skipping on CPUs without LAM, as under TCG).
 mkdir -p "$stage/kselftest/x86"
 run_logged "building the x86 lam selftest of $name" "$log.build" \
-	make -C "$tree/tools/testing/selftests/x86" CC="gcc -static" \
+	make -C "$tree/tools/testing/selftests/x86" CC="gcc -static" KHDR_INCLUDES="$khdr" \
 		OUTPUT="$stage/kselftest/x86" "$stage/kselftest/x86/lam_64"
 cat "$log.build" >> "$log"
 rm -f "$log.build"

@@ -1,8 +1,9 @@
 #!/usr/bin/env bash
-# usage: [ARCH=A CROSS_COMPILE=P] [EXTRA_CONFIG=FRAGMENT] scripts/kernel.sh TREE [TARGET...]
+# usage: [ARCH=A CROSS_COMPILE=P] [EXTRA_CONFIG=FRAGMENT] [KOUT=DIR] scripts/kernel.sh TREE [TARGET...]
 # Configure TREE for the test kernel (allnoconfig + kunit/kernel.config
-# + kunit/.kunitconfig [+ EXTRA_CONFIG]) and build it in place (default
-# target bzImage).  Incremental: an unchanged configuration is not redone.
+# + kunit/.kunitconfig [+ EXTRA_CONFIG]) and build it (default target
+# bzImage), in place or, with KOUT, out of tree in KOUT.  Incremental:
+# an unchanged configuration is not redone.
 # ARCH (default x86_64) other than x86: allnoconfig + EXTRA_CONFIG only,
 # as the test kernel fragments are x86's; build with CROSS_COMPILE.
 # shellcheck source-path=SCRIPTDIR
@@ -11,8 +12,19 @@
 tree=${1:?usage: scripts/kernel.sh TREE [TARGET...]}
 shift
 targets=("${@:-bzImage}")
-[ -f "$tree/Makefile" ] || die "$tree is not a kernel tree (make tree)"
-name=$(basename "$tree")
+if [ ! -f "$tree/Makefile" ] || [ ! -d "$tree/arch/x86" ]; then
+	die "$tree is not a kernel tree (make tree)"
+fi
+tree=$(cd "$tree" && pwd)
+out=$tree
+kmake=(make -C "$tree")
+if [ -n "${KOUT:-}" ] && [ "$(mkdir -p "$KOUT" && cd "$KOUT" && pwd)" != "$tree" ]; then
+	out=$(cd "$KOUT" && pwd)
+	kmake+=(O="$out")
+	[ ! -f "$tree/.config" ] ||
+		die "$tree holds an in-tree build (.config): the out-of-tree build in $out needs it clean (make -C $tree mrproper)"
+fi
+name=$(basename "$out")
 arch=${ARCH:-x86_64}
 cross=${CROSS_COMPILE:-}
 command -v "${cross}gcc" > /dev/null || die "${cross}gcc is missing (make deps)"
@@ -32,34 +44,31 @@ wanted() {
 }
 # Reconfigure when the fragment changed, or when a line of it is not in
 # .config (a patch may just have added its symbol).
-if ! cmp -s "$frag.new" "$frag" || [ ! -f "$tree/.config" ] ||
-   ! cmp -s "$frag.new" "$tree/.config.fragment" 2>/dev/null ||
-   wanted "$frag.new" | grep -qvxFf "$tree/.config"; then
+if ! cmp -s "$frag.new" "$frag" || [ ! -f "$out/.config" ] ||
+   ! cmp -s "$frag.new" "$out/.config.fragment" 2>/dev/null ||
+   wanted "$frag.new" | grep -qvxFf "$out/.config"; then
 	step "$name: configuring $arch (allnoconfig${base[0]:+ + kunit/kernel.config + kunit/.kunitconfig}${EXTRA_CONFIG:+ + $(basename "$EXTRA_CONFIG")})"
 	mv "$frag.new" "$frag"
 	run_logged "configure $name" "$LOGS/$name-config.log" \
-		make -C "$tree" ARCH="$arch" CROSS_COMPILE="$cross" KCONFIG_ALLCONFIG="$frag" allnoconfig
+		"${kmake[@]}" ARCH="$arch" CROSS_COMPILE="$cross" KCONFIG_ALLCONFIG="$frag" allnoconfig
 	# An option whose symbol the tree does not define yet (a patch later
 	# in the series adds it) is left out; any other dropped one is an error.
 	missing=$(wanted "$frag" | while read -r line; do
-		grep -qxF "$line" "$tree/.config" && continue
+		grep -qxF "$line" "$out/.config" && continue
 		sym=${line%%=*}
-		if ! git -C "$tree" grep -q "^\(menu\)\?config ${sym#CONFIG_}\$" -- '*Kconfig*'; then
+		if ! grep -rqxE --include='Kconfig*' "(menu)?config ${sym#CONFIG_}" "$tree"; then
 			step "$name: $sym is not defined in this tree (yet); left out"
 			continue
 		fi
 		echo "$line"
 	done)
-	[ -z "$missing" ] || die "Kconfig dropped options of the fragment (unmet dependencies?): $(echo "$missing" | tr '\n' ' ') see $tree/.config"
-	cp "$frag" "$tree/.config.fragment"
+	[ -z "$missing" ] || die "Kconfig dropped options of the fragment (unmet dependencies?): $(echo "$missing" | tr '\n' ' ') see $out/.config"
+	cp "$frag" "$out/.config.fragment"
 fi
 rm -f "$frag.new"
 
 log=$LOGS/$name-build.log
-step "$name: building ${targets[*]} (log: $log)"
-if ! make -C "$tree" ARCH="$arch" CROSS_COMPILE="$cross" CC="ccache ${cross}gcc" \
-	-j"$(nproc)" "${targets[@]}" > "$log" 2>&1; then
-	grep -E 'error|Error' "$log" | head -20 >&2 || tail -20 "$log" >&2
-	die "building $name failed; full log: $log"
-fi
+step "$name: building ${targets[*]}$([ "$out" = "$tree" ] || echo " in $out") (log: $log)"
+run_logged "building $name" "$log" "${kmake[@]}" ARCH="$arch" CROSS_COMPILE="$cross" \
+	CC="ccache ${cross}gcc" -j"$(nproc)" "${targets[@]}"
 grep -E '(^|/)[^ ]+:[0-9]+:[0-9]+: warning:' "$log" >&2 || true

@@ -32,13 +32,14 @@ for m in "${mutants[@]}"; do
 		bad=1
 		continue
 	fi
-	if ! "$TOP/scripts/kernel.sh" "$wt" bzImage 2> "$out/build.log" ||
-	   ! "$TOP/scripts/initramfs.sh" "$wt" "$out/initramfs.cpio" 2>> "$out/build.log"; then
+	# Each step's messages (and progress lines) on stderr and in a log.
+	if ! "$TOP/scripts/kernel.sh" "$wt" bzImage 2>&1 | tee "$out/build.log" >&2 ||
+	   ! "$TOP/scripts/initramfs.sh" "$wt" "$out/initramfs.cpio" 2>&1 | tee -a "$out/build.log" >&2; then
 		printf '%-40s %s\n' "$name" "DOES NOT BUILD ($out/build.log)" >> "$table"
 		bad=1
 		continue
 	fi
-	if ! "$TOP/scripts/boot.sh" "$wt/arch/x86/boot/bzImage" "$out/initramfs.cpio" "$out" 2> "$out/boot.log"; then
+	if ! "$TOP/scripts/boot.sh" "$wt/arch/x86/boot/bzImage" "$out/initramfs.cpio" "$out" 2>&1 | tee "$out/boot.log" >&2; then
 		printf '%-40s %s\n' "$name" "killed: $(tail -1 "$out/boot.log")" >> "$table"
 		continue
 	fi

@@ -22,8 +22,13 @@ skipped=$((kunit_skip + selftest_skip))
 
 if [ $summary = 0 ]; then
 	echo
-	echo "The series ($(git -C "$tree" rev-list --count "$BASE_TAG"..HEAD) patches on Debian $BASE_PKG $BASE_VERSION):"
-	git -C "$tree" log --reverse --format='  %s' "$BASE_TAG"..HEAD
+	if git -C "$tree" rev-parse -q --verify "$BASE_TAG^{commit}" > /dev/null 2>&1; then
+		echo "The series ($(git -C "$tree" rev-list --count "$BASE_TAG"..HEAD) patches on Debian $BASE_PKG $BASE_VERSION):"
+		git -C "$tree" log --reverse --format='  %s' "$BASE_TAG"..HEAD
+	else
+		# A tree of the user's (KTREE=): where its series starts is unknown.
+		echo "Tree $tree, at: $(git -C "$tree" log -1 --format='%h %s' 2> /dev/null || echo 'no git history')"
+	fi
 	echo
 	echo "KUnit (parsed by kunit.py, $dir/kunit.txt):"
 	grep -E '^\[[0-9:]+\] (=+ |\[)' "$dir/kunit.txt" 2>/dev/null | sed 's/^\[[0-9:]*\] /  /' || true

@@ -9,9 +9,8 @@
 
 [ $# -eq 0 ] || die "usage: scripts/tree.sh (no arguments; see the comment at its top)"
 
-[ -f "$TARBALL" ] || die "$TARBALL is missing: install $BASE_PKG=$BASE_VERSION (make deps)"
-
 if [ ! -d "$KTREE/.git" ]; then
+	[ -f "$TARBALL" ] || die "tree: $TARBALL is missing: install $BASE_PKG=$BASE_VERSION (make deps)"
 	tmp=$BUILD/linux.tmp
 	rm -rf "$tmp"
 	mkdir -p "$tmp"

@@ -1,0 +1,62 @@
+# shellcheck shell=bash
+# Set-up shared by the workbench's bats tests: a scratch copy of the
+# workbench (scripts/ and an empty patches/) in the test's own temporary
+# folder, with stub apt-get, apt-cache, dpkg-query, id and
+# qemu-system-x86_64 first on PATH (stubs/, driven by files in $STUB).
+
+REPO=$(cd "$BATS_TEST_DIRNAME/../.." && pwd)
+BASE_VERSION=$(sed -n 's/^BASE_VERSION=//p' "$REPO/scripts/common.sh")
+
+setup_workbench() {
+	WB=$BATS_TEST_TMPDIR/wb
+	STUB=$BATS_TEST_TMPDIR/stub
+	mkdir -p "$WB/patches" "$STUB"
+	cp -r "$REPO/scripts" "$REPO/kunit" "$WB/"
+	: > "$STUB/installed"
+	: > "$STUB/calls"
+	export STUB WB
+	export BUILD=$WB/build
+	export PATH="$REPO/scripts/tests/stubs:$PATH"
+	export GIT_AUTHOR_NAME=Tester GIT_AUTHOR_EMAIL=tester@example.org
+	export GIT_COMMITTER_NAME=Tester GIT_COMMITTER_EMAIL=tester@example.org
+	unset CCACHE_DIR KOUT
+}
+
+# installed PKG VERSION: dpkg-query reports PKG as installed at VERSION.
+installed() { echo "$1 $2" >> "$STUB/installed"; }
+
+# offered VERSION...: apt-cache madison offers these versions of the base.
+offered() { printf '%s\n' "$@" > "$STUB/offered"; }
+
+# apt_calls: what apt-get was asked to do, one call a line.
+apt_calls() { grep '^apt-get' "$STUB/calls" || true; }
+
+# digest DIR: one checksum of every file below DIR, names and contents.
+digest() { (cd "$1" && find . -type f -print0 | LC_ALL=C sort -z | xargs -0 sha256sum) | sha256sum; }
+
+# fake_tarball: a tiny "kernel source" tarball laid out as Debian's is,
+# with its top-level .gitignore; TARBALL points at it.
+fake_tarball() {
+	local src=$BATS_TEST_TMPDIR/src/linux-source-6.12
+	mkdir -p "$src/mm" "$src/debian"
+	printf '/*\n!/debian/\n' > "$src/.gitignore"
+	printf 'all:\n' > "$src/Makefile"
+	printf 'int a;\nint b;\nint c;\n' > "$src/mm/a.c"
+	echo debian > "$src/debian/control"
+	tar -cJf "$BATS_TEST_TMPDIR/linux-source-6.12.tar.xz" -C "$BATS_TEST_TMPDIR/src" linux-source-6.12
+	export TARBALL=$BATS_TEST_TMPDIR/linux-source-6.12.tar.xz
+}
+
+# make_patch FILE OLD NEW SUBJECT: a git format-patch file, in patches/
+# and listed in patches/series, that replaces line OLD of mm/a.c by NEW.
+make_patch() {
+	local tmp=$BATS_TEST_TMPDIR/mk.$RANDOM
+	mkdir -p "$tmp/mm"
+	git -C "$tmp" init -q
+	printf 'int a;\nint b;\nint c;\n' > "$tmp/mm/a.c"
+	git -C "$tmp" add -A && git -C "$tmp" commit -q -m base
+	sed -i "s/^$2\$/$3/" "$tmp/mm/a.c"
+	git -C "$tmp" commit -q -a -m "$4"
+	git -C "$tmp" format-patch -q --zero-commit -1 --stdout > "$WB/patches/$1"
+	echo "$1" >> "$WB/patches/series"
+}
