@@ -9,12 +9,17 @@ BUILD := build
 LOGS := $(BUILD)/logs
 VCPUS ?= 4
 export VCPUS
+# The scripts find their folders and choose the kernel's output folder
+# and toolchain themselves: none of these may leak in from the caller.
+unexport BUILD KOUT KBUILD_OUTPUT ARCH CROSS_COMPILE LLVM
 
 # The tree that kernel, qemu-test and run build and boot: the
 # workbench's own (make tree), or with KTREE=/path/to/linux a tree of
 # yours with the series applied, built out of tree in build/ktree-out.
 OWN_TREE := $(BUILD)/linux
-KTREE ?= $(OWN_TREE)
+ifneq ($(origin KTREE),command line)
+KTREE := $(OWN_TREE)
+endif
 ifeq ($(abspath $(KTREE)),$(abspath $(OWN_TREE)))
 KTREE_READY := $(OWN_TREE)/.git
 KOUT := $(OWN_TREE)
@@ -30,11 +35,12 @@ PKGS_BASE := coreutils findutils grep sed mawk diffutils tar gzip xz-utils \
 	git python3 perl
 PKGS_TREE := linux-source-6.12 $(PKGS_BASE)
 # gcc, make, libc (static selftests); kbuild's bc, flex, bison, libelf
-# (objtool), openssl (certs); ccache; checkpatch's spdxcheck.py needs
-# python3-ply and python3-git; arm64 cross build (kunit/build-only-arm64).
+# (objtool), openssl and pkg-config (certs, objtool); ccache.
 PKGS_KERNEL := $(PKGS_BASE) build-essential gcc make libc6-dev bc bison flex \
-	libelf-dev libssl-dev openssl ccache python3-ply python3-git \
-	gcc-aarch64-linux-gnu
+	libelf-dev libssl-dev openssl pkgconf ccache
+# check: checkpatch's spdxcheck.py needs python3-ply and python3-git;
+# the arm64 cross build (kunit/build-only-arm64.config).
+PKGS_CHECK := $(PKGS_KERNEL) python3-ply python3-git gcc-aarch64-linux-gnu
 # Selftest install (lib.mk uses rsync), initramfs, the boot.
 PKGS_QEMU := $(PKGS_BASE) rsync cpio busybox-static qemu-system-x86
 PKGS_BATS := bats $(PKGS_BASE)
@@ -46,7 +52,7 @@ help:
 	@echo "  tree export kernel qemu-test check mutants bats deps clean: see README.md"
 
 deps:
-	$(S)/deps.sh $(sort $(PKGS_TREE) $(PKGS_KERNEL) $(PKGS_QEMU) $(PKGS_BATS))
+	$(S)/deps.sh $(sort $(PKGS_TREE) $(PKGS_CHECK) $(PKGS_QEMU) $(PKGS_BATS))
 
 # The base tree with the series applied, ready to edit (build/linux).
 tree:
@@ -80,7 +86,7 @@ run: qemu-test
 
 # The series applies to a fresh base, passes checkpatch and bisects.
 check: $(OWN_TREE)/.git
-	$(S)/deps.sh $(PKGS_KERNEL)
+	$(S)/deps.sh $(PKGS_CHECK)
 	$(S)/check.sh
 
 # Every mutant in scripts/mutants/ (or MUTANTS=dir) must be killed.

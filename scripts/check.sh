@@ -9,6 +9,7 @@
 
 [ $# -eq 0 ] || die "usage: scripts/check.sh (no arguments; see the comment at its top)"
 
+unset KOUT  # every tree here builds in place
 wt=$(worktree_at check)
 # Build-only configurations (kunit/build-only-*.config), each in a
 # worktree of its own that follows the check tree patch by patch.  A
@@ -21,7 +22,8 @@ for cfg in "$TOP"/kunit/build-only-*.config; do
 	worktree_at "check-$(basename "$cfg" .config)" > /dev/null
 done
 fail=0
-total=$(series_patches | wc -l)
+patches=$(series_patches)
+total=$(grep -c . <<< "$patches" || true)
 [ "$total" -gt 0 ] || die "patches/series lists no patch"
 # Patches on disk but not in series, or the reverse, are a broken export.
 extra=$(cd "$TOP/patches" && for p in 0*.patch; do
@@ -84,7 +86,7 @@ while read -r p; do
 			make -C "$wt/tools/testing/selftests/tlb" LDFLAGS=-static \
 				KHDR_INCLUDES="-isystem $wt/usr/include"
 	fi
-done < <(series_patches)
+done <<< "$patches"
 
 # The repo's copies of the files the series adds.
 step "comparing the repo's copies of added files with the series"

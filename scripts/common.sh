@@ -1,40 +1,59 @@
 # shellcheck shell=bash disable=SC2034
 # Sourced by the workbench scripts: paths, the pinned base, messages.
 set -Eeuo pipefail
+shopt -s inherit_errexit
 # No script stops without saying where: a command that fails outside
-# die() (which says why itself) names the script, the line and itself.
-# Only the script's own shell reports: a failure inside $(...) shows as
-# the failure of the command that used it, once.
-trap 'rc=$?; [ "$BASH_SUBSHELL" != 0 ] || printf "error: %s, line %s: \"%s\" failed (exit %s)\n" \
-	"${0##*/}" "$LINENO" "$BASH_COMMAND" "$rc" >&2' ERR
+# die() (which says why itself) names the file, the function and the
+# line.  Only the script's own shell reports: a failure inside $(...)
+# ends that subshell and shows as the failure of the command using it.
+on_err() {
+	local rc=$1 line=$2 file=${BASH_SOURCE[1]##*/} fn=${FUNCNAME[1]:-main}
+	[ "$BASH_SUBSHELL" = 0 ] || return 0
+	if [ "$file" = "${0##*/}" ] && [ "$fn" = main ]; then
+		printf 'error: %s, line %s: "%s" failed (exit %s)\n' "$file" "$line" "$BASH_COMMAND" "$rc" >&2
+	else
+		printf 'error: %s: %s, line %s (in %s): "%s" failed (exit %s)\n' \
+			"${0##*/}" "$file" "$line" "$fn" "$BASH_COMMAND" "$rc" >&2
+	fi
+}
+trap 'on_err $? $LINENO' ERR
 
 TOP=$(cd "$(dirname "${BASH_SOURCE[0]}")/.." && pwd)
-BUILD=${BUILD:-$TOP/build}
+BUILD=$(mkdir -p "${BUILD:-$TOP/build}" && cd "${BUILD:-$TOP/build}" && pwd)
 # The workbench's own tree (make tree); a KTREE given to make names a
 # user's tree for kernel, qemu-test and run only, passed as an argument.
 KTREE=$BUILD/linux
 LOGS=$BUILD/logs
 BASE_PKG=linux-source-6.12
 BASE_VERSION=6.12.117-1~deb12u1
-TARBALL=${TARBALL:-/usr/src/$BASE_PKG.tar.xz}
+# WB_TARBALL: another tarball in its place, for the workbench's tests.
+TARBALL=${WB_TARBALL:-/usr/src/$BASE_PKG.tar.xz}
 BASE_TAG=base
+BASE_SUBJECT="Base: Debian $BASE_PKG $BASE_VERSION"
 
 # The compiler cache outlives the clone (a fresh clone, CI's included,
-# starts warm); CCACHE_DIR and CCACHE_MAXSIZE override.  Paths below the
-# clone are hashed relative to it, so another clone's objects hit.
-if [ -n "${XDG_CACHE_HOME:-}" ] || [ -n "${HOME:-}" ]; then
-	cache_home=${XDG_CACHE_HOME:-$HOME/.cache}
-else
-	cache_home=$BUILD
+# starts warm): by default the workbench's own, bounded to 5 GiB, in
+# the XDG cache folder; a CCACHE_DIR of yours is used with its own
+# settings.  Paths below the clone are hashed relative to it, so
+# another clone's objects hit.
+if [ -z "${CCACHE_DIR:-}" ]; then
+	case "${XDG_CACHE_HOME:-}" in
+	/*) cache_home=$XDG_CACHE_HOME ;;
+	*) cache_home=${HOME:+$HOME/.cache} ;;
+	esac
+	CCACHE_DIR=${cache_home:-$BUILD}/x86-lazy-tlb-workbench/ccache
+	export CCACHE_MAXSIZE=${CCACHE_MAXSIZE:-5G}
 fi
-export CCACHE_DIR=${CCACHE_DIR:-$cache_home/x86-lazy-tlb-workbench/ccache}
-export CCACHE_MAXSIZE=${CCACHE_MAXSIZE:-5G}
+export CCACHE_DIR
 export CCACHE_BASEDIR=${CCACHE_BASEDIR:-$TOP}
 export CCACHE_NOHASHDIR=true
 # Committer of the commits the tree gets: the repo's git identity.
 GIT_COMMITTER_NAME=$(git -C "$TOP" config user.name 2>/dev/null || echo "TLB workbench")
 GIT_COMMITTER_EMAIL=$(git -C "$TOP" config user.email 2>/dev/null || echo "workbench@localhost")
 export GIT_COMMITTER_NAME GIT_COMMITTER_EMAIL
+# The builds are the workbench's to direct: O= and the toolchain come
+# from its own arguments (kernel.sh), never from the caller's shell.
+unset KBUILD_OUTPUT LLVM
 
 mkdir -p "$LOGS"
 
@@ -54,13 +73,21 @@ series_patches() {
 
 # progress_start STEP LOG: from now on, every PROGRESS_INTERVAL seconds
 # (30), print a line with the time STEP has taken, the objects a kbuild
-# log shows built and the log's last line; progress_stop ends it.
+# log shows built and the log's last line; progress_stop ends it.  The
+# ticker stops by itself when the script is gone, and takes its sleep
+# with it (a sleep left behind would hold the caller's pipes open).
 progress_start() {
 	local what=$1 log=$2 start=$SECONDS n last
 	(
-		while sleep "${PROGRESS_INTERVAL:-30}"; do
-			n=$(grep -cE '^  (CC|AS|LD|AR|HOSTCC|HOSTLD|OBJCOPY) ' "$log" 2>/dev/null) || true
-			last=$(tail -n 1 "$log" 2>/dev/null | tr -d '\r' | cut -c1-90) || true
+		nap=
+		trap '[ -z "$nap" ] || kill "$nap" 2> /dev/null; exit 0' TERM
+		while :; do
+			sleep "${PROGRESS_INTERVAL:-30}" > /dev/null 2>&1 &
+			nap=$!
+			wait "$nap" || true
+			kill -0 $$ 2> /dev/null || exit 0
+			n=$(grep -cE '^  (CC|AS|LD|AR|HOSTCC|HOSTLD|OBJCOPY) ' "$log" 2> /dev/null) || true
+			last=$(tail -n 1 "$log" 2> /dev/null | tr -d '\r' | cut -c1-90) || true
 			printf '    ... %s: %ds%s; %s\n' "$what" $((SECONDS - start)) \
 				"$([ "${n:-0}" = 0 ] || echo ", $n objects built")" "${last:-no output yet}" >&2
 		done
@@ -75,8 +102,8 @@ progress_stop() {
 }
 
 # run_logged STEP LOG CMD...: run CMD with its output in LOG and a
-# progress line every 30 s; on failure show the errors (or the log's
-# tail) and name the step and the log.
+# progress line every 30 s; on failure show its error lines and the
+# log's tail, and name the step and the log.
 run_logged() {
 	local what=$1 log=$2 rc=0
 	shift 2
@@ -84,8 +111,9 @@ run_logged() {
 	"$@" > "$log" 2>&1 || rc=$?
 	progress_stop
 	if [ $rc != 0 ]; then
-		grep -E ': (fatal )?error:|\*\*\* |^E: ' "$log" | head -20 >&2 ||
-			tail -n 25 "$log" >&2
+		grep -m 20 -E ': (fatal )?error:|undefined reference|^ERROR:|^E: |syntax error|No such file' "$log" >&2 || true
+		echo "--- last lines of $log:" >&2
+		tail -n 12 "$log" >&2
 		die "$what failed (exit $rc); full log: $log"
 	fi
 }
@@ -119,12 +147,12 @@ worktree_at() {
 	[ -d "$KTREE/.git" ] || die "no base tree: run make tree first"
 	if [ ! -e "$wt/.git" ]; then
 		git -C "$KTREE" worktree prune
-		git -C "$KTREE" worktree add -q -f --detach "$wt" "$BASE_TAG" ||
-			die "cannot create the worktree $wt"
+		run_logged "creating the worktree $wt" "$LOGS/worktree-$1.log" \
+			git -C "$KTREE" worktree add -f --detach "$wt" "$BASE_TAG"
 		local_gitignore "$wt"
 	fi
 	git -C "$wt" am --abort > /dev/null 2>&1 || true
-	git -C "$wt" checkout -q -f --detach "$BASE_TAG"
+	git -C "$wt" checkout -q -f --detach "$BASE_TAG" || die "cannot reset the worktree $wt to $BASE_TAG"
 	git -C "$wt" clean -q -fd
 	echo "$wt"
 }

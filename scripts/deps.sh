@@ -27,7 +27,8 @@ for pkg in "$@"; do
 done
 [ ${#want[@]} -gt 0 ] || exit 0
 
-[ "$(id -u)" = 0 ] || die "missing packages: ${want[*]}; run as root, or: apt-get install ${want[*]}"
+[ "$(id -u)" = 0 ] ||
+	die "missing packages: ${want[*]}; run as root, or: apt-get update && apt-get install --allow-downgrades ${want[*]}"
 step "installing ${want[*]}"
 run_logged "deps: apt-get update" "$LOGS/apt-update.log" apt-get update
 log=$LOGS/apt-install.log
@@ -36,7 +37,7 @@ for w in "${want[@]}"; do
 	"$BASE_PKG="*)
 		offered=$(apt-cache madison "$BASE_PKG" 2> /dev/null | awk -F'|' '{ gsub(/ /, "", $2); print $2 }')
 		grep -qxF "$BASE_VERSION" <<< "$offered" ||
-			die "deps: the archive does not offer $BASE_PKG $BASE_VERSION (it offers: $(tr '\n' ' ' <<< "${offered:-none}"))" ;;
+			die "deps: the archive does not offer $BASE_PKG $BASE_VERSION (it offers: $(paste -sd ' ' <<< "${offered:-none}"))" ;;
 	*)
 		apt-cache show "$w" > /dev/null 2>&1 ||
 			die "deps: package $w is not available from the configured archive" ;;
@@ -45,6 +46,9 @@ done
 DEBIAN_FRONTEND=noninteractive run_logged "deps: apt-get install ${want[*]}" "$log" \
 	apt-get install -y --no-install-recommends --allow-downgrades "${want[@]}"
 for w in "${want[@]}"; do
-	[ -n "$(installed_version "${w%%=*}")" ] ||
-		die "deps: $w is still not installed after apt-get install; see $log"
+	v=$(installed_version "${w%%=*}")
+	case "$w" in
+	*=*) [ "$v" = "${w#*=}" ] ;;
+	*) [ -n "$v" ] ;;
+	esac || die "deps: $w is not installed after apt-get install (found: ${v:-nothing}); see $log"
 done

@@ -12,7 +12,7 @@
 
 [ -d "$KTREE/.git" ] || die "no kernel tree: run make tree first"
 cd "$KTREE"
-dirty=$(git status --porcelain | head -20)
+dirty=$(git status --porcelain | sed -n '1,20p')
 [ -z "$dirty" ] || die "build/linux has uncommitted changes; commit or drop them first, patches/ left as it is:
 $dirty"
 n=$(git rev-list --count "$BASE_TAG"..HEAD)

@@ -13,7 +13,7 @@ tree=${1:?usage: scripts/kernel.sh TREE [TARGET...]}
 shift
 targets=("${@:-bzImage}")
 if [ ! -f "$tree/Makefile" ] || [ ! -d "$tree/arch/x86" ]; then
-	die "$tree is not a kernel tree (make tree)"
+	die "$tree is not a kernel tree (for the workbench's own: make tree)"
 fi
 tree=$(cd "$tree" && pwd)
 out=$tree
@@ -22,7 +22,7 @@ if [ -n "${KOUT:-}" ] && [ "$(mkdir -p "$KOUT" && cd "$KOUT" && pwd)" != "$tree"
 	out=$(cd "$KOUT" && pwd)
 	kmake+=(O="$out")
 	[ ! -f "$tree/.config" ] ||
-		die "$tree holds an in-tree build (.config): the out-of-tree build in $out needs it clean (make -C $tree mrproper)"
+		die "$tree holds an in-tree build (.config), and kbuild builds it out of tree (in $out) only from a clean source tree: save your .config, then make -C $tree mrproper"
 fi
 name=$(basename "$out")
 arch=${ARCH:-x86_64}

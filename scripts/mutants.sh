@@ -13,8 +13,10 @@ dir=$(cd "$dir" && pwd) || die "no mutant directory $1"
 mapfile -t mutants < <(find "$dir" -maxdepth 1 -name '*.patch' | LC_ALL=C sort)
 [ ${#mutants[@]} -gt 0 ] || die "no mutant (*.patch) in $dir"
 
+unset KOUT  # the mutant tree builds in place
 wt=$(worktree_at mutant)
-while read -r p; do am_one "$wt" "$p"; done < <(series_patches)
+patches=$(series_patches)
+while read -r p; do am_one "$wt" "$p"; done <<< "$patches"
 head=$(git -C "$wt" rev-parse HEAD)
 
 table=$LOGS/mutants.txt
@@ -48,10 +50,10 @@ for m in "${mutants[@]}"; do
 		bad=1
 		continue
 	fi
-	why=$( { grep -E '^(# )?not ok' "$out/selftests.log" | sed -e 's/^# //' -e 's/^not ok [0-9]* //';
-		 grep -E '\[FAILED\]' "$out/kunit.txt" 2>/dev/null;
-		 grep -qs . "$out/oops.txt" && echo "kernel: $(head -1 "$out/oops.txt" | cut -c1-60)"; } |
-		 head -4 | tr '\n' ';' || true)
+	why=$( { { grep -E '^(# )?not ok' "$out/selftests.log" || true; } | sed -e 's/^# //' -e 's/^not ok [0-9]* //'
+		 grep -E '\[FAILED\]' "$out/kunit.txt" 2> /dev/null || true
+		 if [ -s "$out/oops.txt" ]; then echo "kernel: $(sed -n '1s/^\(.\{60\}\).*/\1/p' "$out/oops.txt")"; fi; } |
+		 sed -n 1,4p | tr '\n' ';')
 	printf '%-40s %s\n' "$name" "killed by: ${why:-$(tail -1 "$out/results.log")}" >> "$table"
 done
 git -C "$wt" checkout -q -f "$head"

@@ -22,7 +22,7 @@ skipped=$((kunit_skip + selftest_skip))
 
 if [ $summary = 0 ]; then
 	echo
-	if git -C "$tree" rev-parse -q --verify "$BASE_TAG^{commit}" > /dev/null 2>&1; then
+	if [ "$(git -C "$tree" log -1 --format=%s "$BASE_TAG" 2> /dev/null || true)" = "$BASE_SUBJECT" ]; then
 		echo "The series ($(git -C "$tree" rev-list --count "$BASE_TAG"..HEAD) patches on Debian $BASE_PKG $BASE_VERSION):"
 		git -C "$tree" log --reverse --format='  %s' "$BASE_TAG"..HEAD
 	else

@@ -14,23 +14,20 @@ if [ ! -d "$KTREE/.git" ]; then
 	tmp=$BUILD/linux.tmp
 	rm -rf "$tmp"
 	mkdir -p "$tmp"
-	step "unpacking $TARBALL"
-	tar -xf "$TARBALL" -C "$tmp" --strip-components=1
-	step "committing the base tree (one commit, byte-identical to the tarball)"
-	(
-		cd "$tmp"
-		git init -q -b series
-		git config core.autocrlf false
-		git config gc.auto 0
-		git add -f -A .
-		GIT_AUTHOR_NAME="Debian kernel team" GIT_AUTHOR_EMAIL="debian-kernel@lists.debian.org" \
-		GIT_AUTHOR_DATE="2025-11-14T12:00:00Z" GIT_COMMITTER_DATE="2025-11-14T12:00:00Z" \
-		GIT_COMMITTER_NAME="Debian kernel team" GIT_COMMITTER_EMAIL="debian-kernel@lists.debian.org" \
-			git commit -q -m "Base: Debian $BASE_PKG $BASE_VERSION"
-		git tag "$BASE_TAG"
-		[ -z "$(git status --porcelain --ignored=matching | head -1)" ] ||
-			die "the base commit does not hold every file of the tarball"
-	)
+	run_logged "tree: unpacking $TARBALL" "$LOGS/tree-unpack.log" \
+		tar -xf "$TARBALL" -C "$tmp" --strip-components=1
+	git -C "$tmp" init -q -b series
+	git -C "$tmp" config core.autocrlf false
+	git -C "$tmp" config gc.auto 0
+	run_logged "tree: adding the base tree to git" "$LOGS/tree-add.log" git -C "$tmp" add -f -A .
+	GIT_AUTHOR_NAME="Debian kernel team" GIT_AUTHOR_EMAIL="debian-kernel@lists.debian.org" \
+	GIT_AUTHOR_DATE="2025-11-14T12:00:00Z" GIT_COMMITTER_DATE="2025-11-14T12:00:00Z" \
+	GIT_COMMITTER_NAME="Debian kernel team" GIT_COMMITTER_EMAIL="debian-kernel@lists.debian.org" \
+		run_logged "tree: committing the base tree (one commit, byte-identical to the tarball)" \
+			"$LOGS/tree-commit.log" git -C "$tmp" commit -q -m "$BASE_SUBJECT"
+	git -C "$tmp" tag "$BASE_TAG"
+	[ -z "$(git -C "$tmp" status --porcelain --ignored=matching | sed -n 1p)" ] ||
+		die "tree: the base commit does not hold every file of $TARBALL"
 	local_gitignore "$tmp"
 	mv "$tmp" "$KTREE"
 fi
@@ -49,9 +46,11 @@ fi
 	die "build/linux has uncommitted changes: commit and 'make export', or 'make tree FORCE=1'"
 
 git checkout -q -f -B series "$BASE_TAG"
+patches=$(series_patches)
 n=0
 while read -r p; do
+	[ -n "$p" ] || continue
 	am_one "$KTREE" "$p"
 	n=$((n + 1))
-done < <(series_patches)
+done <<< "$patches"
 step "build/linux: base + $n patches, branch series"

@@ -29,5 +29,5 @@ setup() {
 @test "kernel: a folder that is not a kernel tree is named" {
 	run "$WB/scripts/kernel.sh" "$BATS_TEST_TMPDIR"
 	[ "$status" -eq 1 ]
-	[[ "$output" == *"$BATS_TEST_TMPDIR is not a kernel tree (make tree)"* ]]
+	[[ "$output" == *"$BATS_TEST_TMPDIR is not a kernel tree (for the workbench's own: make tree)"* ]]
 }

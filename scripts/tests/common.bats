@@ -39,21 +39,75 @@ SH
 	[ "$(grep -c CC "$BUILD/logs/demo.log")" -eq 2 ]
 }
 
+@test "common: a failure inside a common.sh function names that file and function" {
+	cat > "$WB/scripts/wt.sh" <<'SH'
+#!/usr/bin/env bash
+. "$(dirname "$0")/common.sh"
+local_gitignore /nonexistent
+SH
+	run bash "$WB/scripts/wt.sh"
+	[ "$status" -ne 0 ]
+	[[ "$output" =~ error:\ wt\.sh:\ common\.sh,\ line\ [0-9]+\ \(in\ local_gitignore\):\ \"sed\  ]]
+}
+
+@test "common: run_logged that ends quickly does not wait for its progress ticker" {
+	start=$SECONDS
+	out=$(PROGRESS_INTERVAL=30 "$WB/scripts/demo.sh" logged 'true' 2>&1)
+	[ "$out" = "reached the end" ]
+	[ $((SECONDS - start)) -lt 10 ]
+}
+
 @test "common: run_logged on failure shows the error and names the step and the log" {
-	run "$WB/scripts/demo.sh" logged 'echo noise; echo "mm/a.c:1:2: error: boom"; exit 2'
+	run "$WB/scripts/demo.sh" logged 'echo noise; echo "mm/a.c:1:2: error: boom"; for i in $(seq 1 30); do echo filler$i; done; exit 2'
 	[ "$status" -eq 1 ]
 	[[ "$output" == *"mm/a.c:1:2: error: boom"* ]]
 	[[ "$output" != *noise* ]]
+	[[ "$output" == *filler30* ]]
+	[[ "$output" != *filler10* ]]
 	[[ "$output" == *"demo step failed (exit 2); full log: $BUILD/logs/demo.log"* ]]
 }
 
+cache_settings() { bash -c ". '$WB/scripts/common.sh'; echo \"\$CCACHE_DIR \${CCACHE_MAXSIZE:-unset}\""; }
+
 @test "common: the compiler cache lives outside the clone, bounded" {
-	run env -u CCACHE_DIR -u CCACHE_MAXSIZE HOME="$BATS_TEST_TMPDIR/home" XDG_CACHE_HOME= \
-		bash -c ". '$WB/scripts/common.sh'; echo \"\$CCACHE_DIR \$CCACHE_MAXSIZE\""
+	run cache_settings
 	[ "$status" -eq 0 ]
-	[ "$output" = "$BATS_TEST_TMPDIR/home/.cache/x86-lazy-tlb-workbench/ccache 5G" ]
-	run env CCACHE_DIR=/elsewhere bash -c ". '$WB/scripts/common.sh'; echo \"\$CCACHE_DIR\""
-	[ "$output" = /elsewhere ]
+	[ "$output" = "$HOME/.cache/x86-lazy-tlb-workbench/ccache 5G" ]
+	XDG_CACHE_HOME=$BATS_TEST_TMPDIR/xdg run cache_settings
+	[ "$status" -eq 0 ]
+	[ "$output" = "$BATS_TEST_TMPDIR/xdg/x86-lazy-tlb-workbench/ccache 5G" ]
+	# a relative XDG_CACHE_HOME is ignored, as the XDG spec says
+	XDG_CACHE_HOME=relative run cache_settings
+	[ "$output" = "$HOME/.cache/x86-lazy-tlb-workbench/ccache 5G" ]
+	# a cache of the user's own keeps its own settings
+	CCACHE_DIR=/elsewhere run cache_settings
+	[ "$status" -eq 0 ]
+	[ "$output" = "/elsewhere unset" ]
+}
+
+@test "common: a relative BUILD from the caller is made absolute" {
+	cd "$BATS_TEST_TMPDIR"
+	BUILD=rel run bash -c ". '$WB/scripts/common.sh'; echo \"\$BUILD \$LOGS\""
+	[ "$status" -eq 0 ]
+	[ "$output" = "$BATS_TEST_TMPDIR/rel $BATS_TEST_TMPDIR/rel/logs" ]
+}
+
+@test "common: a function that fails inside \$(...) stops the script, named once" {
+	cat > "$WB/scripts/fn.sh" <<'SH'
+#!/usr/bin/env bash
+. "$(dirname "$0")/common.sh"
+f() {
+	git -C /nonexistent status > /dev/null 2>&1
+	echo "should not be printed"
+}
+wt=$(f)
+echo "reached the end: $wt"
+SH
+	run bash "$WB/scripts/fn.sh"
+	[ "$status" -ne 0 ]
+	[[ "$output" != *"reached the end"* ]]
+	[ "$(grep -c '^error:' <<< "$output")" -eq 1 ]
+	[[ "$output" == *'error: fn.sh, line 7: "wt=$(f)" failed'* ]]
 }
 
 @test "common: a failure inside \$(...) is reported once, by the line that used it" {

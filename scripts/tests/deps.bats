@@ -24,6 +24,28 @@ setup() {
 	apt_calls | grep -q "install .*linux-source-6.12=$BASE_VERSION\$"
 }
 
+@test "deps: a package removed with its config files left counts as missing" {
+	installed rsync 3.2.7-1 deinstall ok config-files
+	installed linux-source-6.12 "$BASE_VERSION" deinstall ok config-files
+	run "$WB/scripts/deps.sh" rsync linux-source-6.12
+	[ "$status" -eq 0 ]
+	[[ "$output" == *"installing rsync linux-source-6.12=$BASE_VERSION"* ]]
+	apt_calls | grep -q "install .* rsync linux-source-6.12=$BASE_VERSION\$"
+}
+
+@test "deps: apt-get reports success but the pinned version is not there: says so" {
+	cat > "$BATS_TEST_TMPDIR/apt-get" <<'SH'
+#!/bin/sh
+echo "apt-get $*" >> "$STUB/calls"
+[ "$1" = install ] && echo "linux-source-6.12 6.12.999-1 install ok installed" >> "$STUB/installed"
+exit 0
+SH
+	chmod +x "$BATS_TEST_TMPDIR/apt-get"
+	PATH=$BATS_TEST_TMPDIR:$PATH run "$WB/scripts/deps.sh" linux-source-6.12
+	[ "$status" -eq 1 ]
+	[[ "$output" == *"deps: linux-source-6.12=$BASE_VERSION is not installed after apt-get install (found: 6.12.999-1)"* ]]
+}
+
 @test "deps: the pinned version is installed: nothing to do" {
 	installed linux-source-6.12 "$BASE_VERSION"
 	installed rsync 3.2.7-1
@@ -37,7 +59,7 @@ setup() {
 	offered 6.12.120-1 6.12.121-1
 	run "$WB/scripts/deps.sh" linux-source-6.12 rsync
 	[ "$status" -eq 1 ]
-	[[ "$output" == *"does not offer linux-source-6.12 $BASE_VERSION (it offers: 6.12.120-1 6.12.121-1 )"* ]]
+	[[ "$output" == *"does not offer linux-source-6.12 $BASE_VERSION (it offers: 6.12.120-1 6.12.121-1)"* ]]
 	! apt_calls | grep -q install
 }
 
@@ -45,7 +67,7 @@ setup() {
 	rm -f "$STUB/offered"
 	run "$WB/scripts/deps.sh" linux-source-6.12
 	[ "$status" -eq 1 ]
-	[[ "$output" == *"(it offers: none )"* ]]
+	[[ "$output" == *"(it offers: none)"* ]]
 }
 
 @test "deps: a missing package the archive does not have is named" {
@@ -60,7 +82,7 @@ setup() {
 	echo 1000 > "$STUB/uid"
 	run "$WB/scripts/deps.sh" linux-source-6.12 rsync
 	[ "$status" -eq 1 ]
-	[[ "$output" == *"missing packages: linux-source-6.12=$BASE_VERSION rsync; run as root, or: apt-get install linux-source-6.12=$BASE_VERSION rsync"* ]]
+	[[ "$output" == *"missing packages: linux-source-6.12=$BASE_VERSION rsync; run as root, or: apt-get update && apt-get install --allow-downgrades linux-source-6.12=$BASE_VERSION rsync"* ]]
 	[ -z "$(apt_calls)" ]
 }
 

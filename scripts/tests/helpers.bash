@@ -17,13 +17,20 @@ setup_workbench() {
 	export STUB WB
 	export BUILD=$WB/build
 	export PATH="$REPO/scripts/tests/stubs:$PATH"
+	# Nothing of the caller's environment or git configuration counts.
+	unset CCACHE_DIR CCACHE_MAXSIZE KOUT KTREE FORCE PROGRESS_INTERVAL \
+		QEMU_TIMEOUT WB_TARBALL XDG_CACHE_HOME MUTANTS VCPUS
+	export HOME=$BATS_TEST_TMPDIR/home
+	mkdir -p "$HOME"
+	export GIT_CONFIG_GLOBAL=/dev/null GIT_CONFIG_NOSYSTEM=1
 	export GIT_AUTHOR_NAME=Tester GIT_AUTHOR_EMAIL=tester@example.org
 	export GIT_COMMITTER_NAME=Tester GIT_COMMITTER_EMAIL=tester@example.org
-	unset CCACHE_DIR KOUT
 }
 
-# installed PKG VERSION: dpkg-query reports PKG as installed at VERSION.
-installed() { echo "$1 $2" >> "$STUB/installed"; }
+# installed PKG VERSION [STATUS]: dpkg-query reports PKG at VERSION with
+# STATUS (default "install ok installed"; "deinstall ok config-files"
+# is a package removed with its configuration files left).
+installed() { echo "$1 $2 ${3:-install ok installed}" >> "$STUB/installed"; }
 
 # offered VERSION...: apt-cache madison offers these versions of the base.
 offered() { printf '%s\n' "$@" > "$STUB/offered"; }
@@ -35,7 +42,7 @@ apt_calls() { grep '^apt-get' "$STUB/calls" || true; }
 digest() { (cd "$1" && find . -type f -print0 | LC_ALL=C sort -z | xargs -0 sha256sum) | sha256sum; }
 
 # fake_tarball: a tiny "kernel source" tarball laid out as Debian's is,
-# with its top-level .gitignore; TARBALL points at it.
+# with its top-level .gitignore; WB_TARBALL points at it.
 fake_tarball() {
 	local src=$BATS_TEST_TMPDIR/src/linux-source-6.12
 	mkdir -p "$src/mm" "$src/debian"
@@ -44,13 +51,14 @@ fake_tarball() {
 	printf 'int a;\nint b;\nint c;\n' > "$src/mm/a.c"
 	echo debian > "$src/debian/control"
 	tar -cJf "$BATS_TEST_TMPDIR/linux-source-6.12.tar.xz" -C "$BATS_TEST_TMPDIR/src" linux-source-6.12
-	export TARBALL=$BATS_TEST_TMPDIR/linux-source-6.12.tar.xz
+	export WB_TARBALL=$BATS_TEST_TMPDIR/linux-source-6.12.tar.xz
 }
 
 # make_patch FILE OLD NEW SUBJECT: a git format-patch file, in patches/
 # and listed in patches/series, that replaces line OLD of mm/a.c by NEW.
 make_patch() {
-	local tmp=$BATS_TEST_TMPDIR/mk.$RANDOM
+	local tmp
+	tmp=$(mktemp -d "$BATS_TEST_TMPDIR/mk.XXXXXX")
 	mkdir -p "$tmp/mm"
 	git -C "$tmp" init -q
 	printf 'int a;\nint b;\nint c;\n' > "$tmp/mm/a.c"

@@ -9,7 +9,7 @@ setup() {
 }
 
 @test "tree: the base tarball is missing: names the package to install" {
-	TARBALL=$BATS_TEST_TMPDIR/none.tar.xz run "$WB/scripts/tree.sh"
+	WB_TARBALL=$BATS_TEST_TMPDIR/none.tar.xz run "$WB/scripts/tree.sh"
 	[ "$status" -eq 1 ]
 	[[ "$output" == *"none.tar.xz is missing: install linux-source-6.12=$BASE_VERSION (make deps)"* ]]
 	[ ! -e "$BUILD/linux" ]
@@ -74,5 +74,19 @@ setup() {
 	grep -q '^+int d;' "$WB/patches/0002-mm-Add-d.patch"
 	# and tree.sh accepts the result as matching patches/
 	run "$WB/scripts/tree.sh"
+	[ "$status" -eq 0 ]
 	[[ "$output" == *"already holds the series (2 commits)"* ]]
+}
+
+@test "export: a status too long for a pipe still gets the dirty-tree message" {
+	make_patch 0001-one.patch 'int b;' 'int bb;' 'mm: Change b'
+	"$WB/scripts/tree.sh"
+	mkdir "$BUILD/linux/mm/many"
+	(cd "$BUILD/linux/mm/many" && seq -f 'untracked-file-with-a-long-name-%05g' 1 3000 | xargs touch)
+	git -C "$BUILD/linux" config status.showUntrackedFiles all
+	before=$(digest "$WB/patches")
+	run "$WB/scripts/export.sh"
+	[ "$status" -eq 1 ]
+	[[ "$output" == *"build/linux has uncommitted changes"* ]]
+	[ "$(digest "$WB/patches")" = "$before" ]
 }

@@ -1,0 +1,49 @@
+#!/usr/bin/env bats
+# The Makefile's wiring: KTREE and the variables that must not leak.
+
+load helpers
+
+setup() { setup_workbench; }
+
+recipe() { make -n -C "$REPO" "$@" 2>&1; }
+
+@test "make: qemu-test builds the workbench's own tree in place by default" {
+	run recipe qemu-test
+	[ "$status" -eq 0 ]
+	[[ "$output" == *"KOUT=build/linux scripts/kernel.sh build/linux bzImage"* ]]
+	[[ "$output" == *"scripts/boot.sh build/linux/arch/x86/boot/bzImage "* ]]
+}
+
+@test "make: qemu-test KTREE=DIR builds that tree out of tree and boots it" {
+	run recipe qemu-test KTREE=/src/linux
+	[ "$status" -eq 0 ]
+	[[ "$output" == *"KOUT=build/ktree-out scripts/kernel.sh /src/linux bzImage"* ]]
+	[[ "$output" == *"KOUT=build/ktree-out scripts/initramfs.sh /src/linux build/initramfs.cpio"* ]]
+	[[ "$output" == *"scripts/boot.sh build/ktree-out/arch/x86/boot/bzImage "* ]]
+	[[ "$output" == *"scripts/results.sh build/logs/qemu-test /src/linux"* ]]
+	[[ "$output" != *"scripts/tree.sh"* ]]
+}
+
+@test "make: a KTREE in the environment is not taken for a user's tree" {
+	KTREE=/src/linux run recipe qemu-test
+	[[ "$output" == *"scripts/kernel.sh build/linux bzImage"* ]]
+}
+
+@test "make: KOUT, BUILD, ARCH and CROSS_COMPILE of the caller do not reach the scripts" {
+	run env KOUT=/x BUILD=/y ARCH=arm64 CROSS_COMPILE=z- make -s -C "$REPO" -f - probe <<'MK'
+include Makefile
+probe:
+	@echo "KOUT=$${KOUT-unset} BUILD=$${BUILD-unset} ARCH=$${ARCH-unset} CROSS_COMPILE=$${CROSS_COMPILE-unset}"
+MK
+	[ "$status" -eq 0 ]
+	[ "$output" = "KOUT=unset BUILD=unset ARCH=unset CROSS_COMPILE=unset" ]
+}
+
+@test "make: every package the recipes name is one deps.sh is asked for" {
+	run recipe -p deps
+	pkgs=$(sed -n 's/^PKGS_[A-Z]* := //p' <<< "$output" | tr ' ' '\n' | grep -v '^\$' | sort -u)
+	for p in rsync cpio busybox-static qemu-system-x86 ccache bc bison flex libelf-dev \
+		openssl xz-utils git python3 perl gcc-aarch64-linux-gnu bats linux-source-6.12; do
+		grep -qx "$p" <<< "$pkgs" || { echo "not named: $p"; false; }
+	done
+}
