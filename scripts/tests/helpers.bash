@@ -18,8 +18,11 @@ setup_workbench() {
 	export BUILD=$WB/build
 	export PATH="$REPO/scripts/tests/stubs:$PATH"
 	# Nothing of the caller's environment or git configuration counts.
+	# (make test runs bats from make: its MAKEFLAGS must not reach the
+	# makes the tests run either.)
 	unset CCACHE_DIR CCACHE_MAXSIZE KOUT KTREE FORCE PROGRESS_INTERVAL \
-		QEMU_TIMEOUT WB_TARBALL XDG_CACHE_HOME MUTANTS VCPUS
+		QEMU_TIMEOUT WB_TARBALL XDG_CACHE_HOME MUTANTS VCPUS \
+		MAKEFLAGS MAKELEVEL MFLAGS MAKEOVERRIDES
 	export HOME=$BATS_TEST_TMPDIR/home
 	mkdir -p "$HOME"
 	export GIT_CONFIG_GLOBAL=/dev/null GIT_CONFIG_NOSYSTEM=1
