@@ -71,3 +71,12 @@ make_patch() {
 	git -C "$tmp" format-patch -q --zero-commit -1 --stdout > "$WB/patches/$1"
 	echo "$1" >> "$WB/patches/series"
 }
+
+# series_tree LINE MSG: build/linux from the fake tarball and a one-patch
+# series, plus one more commit that appends LINE to mm/a.c (not in patches/).
+series_tree() {
+	make_patch 0001-one.patch 'int b;' 'int bb;' 'mm: Change b'
+	"$WB/scripts/tree.sh"
+	echo "$1" >> "$BUILD/linux/mm/a.c"
+	git -C "$BUILD/linux" commit -q -a -m "$2"
+}

@@ -34,10 +34,7 @@ setup() {
 }
 
 @test "tree: commits that differ from patches/ are kept unless FORCE=1" {
-	make_patch 0001-one.patch 'int b;' 'int bb;' 'mm: Change b'
-	"$WB/scripts/tree.sh"
-	echo 'int d;' >> "$BUILD/linux/mm/a.c"
-	git -C "$BUILD/linux" commit -q -a -m 'mm: Unexported work'
+	series_tree 'int d;' 'mm: Unexported work'
 	head=$(git -C "$BUILD/linux" rev-parse HEAD)
 	run "$WB/scripts/tree.sh"
 	[ "$status" -eq 1 ]
@@ -49,10 +46,7 @@ setup() {
 }
 
 @test "export: a dirty tree is refused and patches/ stays byte-identical" {
-	make_patch 0001-one.patch 'int b;' 'int bb;' 'mm: Change b'
-	"$WB/scripts/tree.sh"
-	echo 'int d;' >> "$BUILD/linux/mm/a.c"
-	git -C "$BUILD/linux" commit -q -a -m 'mm: Add d'
+	series_tree 'int d;' 'mm: Add d'
 	echo 'int e;' >> "$BUILD/linux/mm/a.c"
 	before=$(digest "$WB/patches")
 	run "$WB/scripts/export.sh"
@@ -63,10 +57,7 @@ setup() {
 }
 
 @test "export: a clean tree is written back, one patch a commit, with series" {
-	make_patch 0001-one.patch 'int b;' 'int bb;' 'mm: Change b'
-	"$WB/scripts/tree.sh"
-	echo 'int d;' >> "$BUILD/linux/mm/a.c"
-	git -C "$BUILD/linux" commit -q -a -m 'mm: Add d'
+	series_tree 'int d;' 'mm: Add d'
 	run "$WB/scripts/export.sh"
 	[ "$status" -eq 0 ]
 	[ "$(cat "$WB/patches/series")" = "$(printf '0001-mm-Change-b.patch\n0002-mm-Add-d.patch')" ]
