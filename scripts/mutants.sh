@@ -52,7 +52,7 @@ for m in "${mutants[@]}"; do
 	fi
 	why=$( { { grep -E '^(# )?not ok' "$out/selftests.log" || true; } | sed -e 's/^# //' -e 's/^not ok [0-9]* //'
 		 grep -E '\[FAILED\]' "$out/kunit.txt" 2> /dev/null || true
-		 if [ -s "$out/oops.txt" ]; then echo "kernel: $(sed -n '1s/^\(.\{60\}\).*/\1/p' "$out/oops.txt")"; fi; } |
+		 if [ -s "$out/oops.txt" ]; then echo "kernel: $(sed -n 1p "$out/oops.txt" | cut -c1-60)"; fi; } |
 		 sed -n 1,4p | tr '\n' ';')
 	printf '%-40s %s\n' "$name" "killed by: ${why:-$(tail -1 "$out/results.log")}" >> "$table"
 done
