@@ -50,7 +50,7 @@ for m in "${mutants[@]}"; do
 		bad=1
 		continue
 	fi
-	why=$( { { grep -E '^(# )?not ok' "$out/selftests.log" || true; } | sed -e 's/^# //' -e 's/^not ok [0-9]* //'
+	why=$( { { grep -E '^# not ok|^not ok [0-9]+ selftests: ' "$out/selftests.log" || true; } | sed -e 's/^# //' -e 's/^not ok [0-9]* //'
 		 grep -E '\[FAILED\]' "$out/kunit.txt" 2> /dev/null || true
 		 if [ -s "$out/oops.txt" ]; then echo "kernel: $(sed -n 1p "$out/oops.txt" | cut -c1-60)"; fi; } |
 		 sed -n 1,4p | tr '\n' ';')

@@ -31,3 +31,24 @@ setup() {
 	[ "$status" -eq 1 ]
 	[[ "$output" == *"$BATS_TEST_TMPDIR is not a kernel tree (for the workbench's own: make tree)"* ]]
 }
+
+@test "results: KUnit is judged by /init's copy of KUnit's own record, not by the console" {
+	mkdir -p "$BUILD/run"
+	# The console alone holds a KUnit run: that is not enough.
+	printf '%s\n' '[    1.0] KTAP version 1' '[    1.0] 1..1' '[    1.0] ok 1 x86_tlb_lazy' \
+		'WORKBENCH done' > "$BUILD/run/console.log"
+	printf '%s\r\n' 'WORKBENCH selftests begin' 'WORKBENCH selftests end' > "$BUILD/run/selftests.log"
+	run "$WB/scripts/results.sh" "$BUILD/run" "$BATS_TEST_TMPDIR"
+	[ "$status" -eq 1 ]
+	[[ "$output" == *"qemu-test: /init printed no KUnit results ($BUILD/run/selftests.log)"* ]]
+}
+
+@test "results: a kernel with no KUnit suite in debugfs fails the run" {
+	mkdir -p "$BUILD/run"
+	echo 'WORKBENCH done' > "$BUILD/run/console.log"
+	printf '%s\r\n' 'WORKBENCH kunit begin' 'KTAP version 1' '1..0' 'WORKBENCH kunit end' \
+		'WORKBENCH selftests begin' 'WORKBENCH selftests end' > "$BUILD/run/selftests.log"
+	run "$WB/scripts/results.sh" "$BUILD/run" "$BATS_TEST_TMPDIR"
+	[ "$status" -eq 1 ]
+	[[ "$output" == *"qemu-test: no KUnit suite ran ($BUILD/run/kunit.ktap; CONFIG_KUNIT_DEBUGFS off, or no suite built in?)"* ]]
+}
