@@ -51,7 +51,7 @@ while read -r p; do
 			while read -r f; do
 				(cd "$wt" && ./scripts/get_maintainer.pl --no-git \
 					--no-git-fallback --sections -f "$f" 2>/dev/null) |
-					grep -v -e '^[A-Z]:' -e '^$' | grep -qvx 'THE REST' ||
+					grep -v -e '^[A-Z]:' -e '^$' | grep -cvx 'THE REST' > /dev/null ||
 					echo "$f"
 			done)
 		if [ -z "$orphans" ]; then
@@ -64,7 +64,7 @@ while read -r p; do
 		fail=1
 	fi
 	if grep -q '^CHECK:' "$log" &&
-	   ! git -C "$wt" log -1 --format=%B | grep -qi 'checkpatch'; then
+	   ! git -C "$wt" log -1 --format=%B | grep -ci 'checkpatch' > /dev/null; then
 		grep '^CHECK:' "$log" >&2
 		echo "check: $name keeps checkpatch CHECKs its commit message does not explain ($log)" >&2
 		fail=1

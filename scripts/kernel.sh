@@ -46,7 +46,7 @@ wanted() {
 # .config (a patch may just have added its symbol).
 if ! cmp -s "$frag.new" "$frag" || [ ! -f "$out/.config" ] ||
    ! cmp -s "$frag.new" "$out/.config.fragment" 2>/dev/null ||
-   wanted "$frag.new" | grep -qvxFf "$out/.config"; then
+   wanted "$frag.new" | grep -cvxFf "$out/.config" > /dev/null; then
 	step "$name: configuring $arch (allnoconfig${base[0]:+ + kunit/kernel.config + kunit/.kunitconfig}${EXTRA_CONFIG:+ + $(basename "$EXTRA_CONFIG")})"
 	mv "$frag.new" "$frag"
 	run_logged "configure $name" "$LOGS/$name-config.log" \

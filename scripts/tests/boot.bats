@@ -46,8 +46,12 @@ setup() {
 @test "results: a kernel with no KUnit suite in debugfs fails the run" {
 	mkdir -p "$BUILD/run"
 	echo 'WORKBENCH done' > "$BUILD/run/console.log"
-	printf '%s\r\n' 'WORKBENCH kunit begin' 'KTAP version 1' '1..0' 'WORKBENCH kunit end' \
-		'WORKBENCH selftests begin' 'WORKBENCH selftests end' > "$BUILD/run/selftests.log"
+	# Much output after the end marker: finding the marker must not
+	# stop the reader early (SIGPIPE under pipefail).
+	{ printf '%s\r\n' 'WORKBENCH kunit begin' 'KTAP version 1' '1..0' 'WORKBENCH kunit end' \
+		'WORKBENCH selftests begin'
+	  seq -f '# line %g of selftest output' 20000
+	  printf '%s\r\n' 'WORKBENCH selftests end'; } > "$BUILD/run/selftests.log"
 	run "$WB/scripts/results.sh" "$BUILD/run" "$BATS_TEST_TMPDIR"
 	[ "$status" -eq 1 ]
 	[[ "$output" == *"qemu-test: no KUnit suite ran ($BUILD/run/kunit.ktap; CONFIG_KUNIT_DEBUGFS off, or no suite built in?)"* ]]
