@@ -5,7 +5,7 @@ cd /work/k73/int
 git cherry-pick --abort 2>/dev/null || true
 git checkout -q -f -B v3 refs/tags/base
 L=($(git rev-list --reverse refs/tags/base..tlb)); V=($(git rev-list --reverse refs/tags/base..vmap))
-S=($(git rev-list --reverse ${L[0]}..selftests))
+S=($(git rev-list --reverse 9681f53..selftests))
 pick() { git cherry-pick "$@" || { echo "CONFLICT at $*"; exit 1; }; }
 pick ${L[0]} ${V[0]} ${L[1]} ${L[2]} ${L[3]} ${L[4]} ${L[5]} "${S[@]}" ${L[6]}
 # vmap generic + x86 + KUnit (conflicts in Kconfig.debug, .kunitconfig, Makefile)
