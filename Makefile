@@ -33,13 +33,16 @@ BZIMAGE := $(KOUT)/arch/x86/boot/bzImage
 # build call (Essential ones too, so that the list is the whole truth).
 PKGS_BASE := coreutils findutils grep sed mawk diffutils tar gzip xz-utils \
 	git python3 perl
-PKGS_TREE := linux-source-6.12 $(PKGS_BASE)
+# The base source is downloaded (scripts/base-source.sh), not installed:
+# apt and dpkg fetch and unpack it, checked with Debian's archive keys.
+PKGS_TREE := apt dpkg debian-archive-keyring $(PKGS_BASE)
 # gcc, make, libc (static selftests); kbuild's bc, flex, bison, libelf
 # (objtool), openssl and pkg-config (certs, objtool); ccache.
 PKGS_KERNEL := $(PKGS_BASE) build-essential gcc make libc6-dev bc bison flex \
 	libelf-dev libssl-dev openssl pkgconf ccache
 # check: checkpatch's spdxcheck.py needs python3-ply and python3-git;
 # the arm64 cross build (kunit/build-only-arm64.config).
+# (No sparse: Debian 12's 0.6.4 is too old for 7.x, see warnings.sh.)
 PKGS_CHECK := $(PKGS_KERNEL) python3-ply python3-git gcc-aarch64-linux-gnu
 # Selftest install (lib.mk uses rsync), initramfs, the boot.
 PKGS_QEMU := $(PKGS_BASE) rsync cpio busybox-static qemu-system-x86

@@ -3,7 +3,8 @@
 # Apply patches/ with git am to a fresh copy of the base (build/check),
 # one patch at a time: checkpatch --strict on it, then build the test
 # kernel and the tlb selftests, so every step of the series builds.
-# Then compare the repo's copies of added files with what the series adds.
+# Then compare the repo's copies of added files with what the series adds,
+# and the W=1 and sparse warnings of the touched files with the base's.
 # shellcheck source-path=SCRIPTDIR
 . "$(dirname "$0")/common.sh"
 
@@ -114,6 +115,9 @@ for d in $MIRROR_DIRS; do
 	fi
 done
 [ ! -f "$mirror_list.fail" ] || { rm -f "$mirror_list.fail"; fail=1; }
+
+# No new W=1 or sparse warning in the C files the series touches.
+"$TOP/scripts/warnings.sh" "$wt" || fail=1
 
 [ $fail = 0 ] || die "check failed"
 step "check: $total patches apply with git am, pass checkpatch --strict and build one by one"

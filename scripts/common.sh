@@ -24,11 +24,17 @@ BUILD=$(mkdir -p "${BUILD:-$TOP/build}" && cd "${BUILD:-$TOP/build}" && pwd)
 # user's tree for kernel, qemu-test and run only, passed as an argument.
 KTREE=$BUILD/linux
 LOGS=$BUILD/logs
-BASE_PKG=linux-source-6.12
-BASE_VERSION=6.12.117-1~deb12u1
+BASE_PKG=linux-source-7.3
+BASE_VERSION=7.3.4-1~bpo13+1
+BASE_SUITE=trixie-backports
+BASE_KEYRING=${BASE_KEYRING:-/usr/share/keyrings/debian-archive-keyring.gpg}
+# The downloaded base package outlives the clone, like the ccache below.
+DEB_CACHE=${DEB_CACHE:-${XDG_CACHE_HOME:-${HOME:-$BUILD}/.cache}/x86-lazy-tlb-workbench/debs}
 # WB_TARBALL: another tarball in its place, for the workbench's tests.
-TARBALL=${WB_TARBALL:-/usr/src/$BASE_PKG.tar.xz}
+TARBALL=${WB_TARBALL:-$BUILD/base/$BASE_PKG.tar.xz}
 BASE_TAG=base
+# The series' version, in every patch's subject.
+SUBJECT_PREFIX="PATCH v3"
 BASE_SUBJECT="Base: Debian $BASE_PKG $BASE_VERSION"
 
 # The compiler cache outlives the clone (a fresh clone, CI's included,

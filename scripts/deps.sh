@@ -1,7 +1,8 @@
 #!/usr/bin/env bash
 # usage: scripts/deps.sh PACKAGE...
-# Install the Debian packages a step needs when they are missing.  The
-# base kernel source package is installed at the pinned version only.
+# Install the Debian packages a step needs when they are missing.  (The
+# base kernel source is downloaded at its pinned version by
+# base-source.sh, not installed.)
 # shellcheck source-path=SCRIPTDIR
 . "$(dirname "$0")/common.sh"
 
@@ -16,39 +17,22 @@ installed_version() {
 
 want=()
 for pkg in "$@"; do
-	v=$(installed_version "$pkg")
-	if [ "$pkg" = "$BASE_PKG" ]; then
-		[ "$v" = "$BASE_VERSION" ] && continue
-		[ -z "$v" ] || step "$BASE_PKG $v is installed; the series needs $BASE_VERSION"
-		want+=("$pkg=$BASE_VERSION")
-	elif [ -z "$v" ]; then
-		want+=("$pkg")
-	fi
+	[ -n "$(installed_version "$pkg")" ] || want+=("$pkg")
 done
 [ ${#want[@]} -gt 0 ] || exit 0
 
 [ "$(id -u)" = 0 ] ||
-	die "missing packages: ${want[*]}; run as root, or: apt-get update && apt-get install --allow-downgrades ${want[*]}"
+	die "missing packages: ${want[*]}; run as root, or: apt-get update && apt-get install ${want[*]}"
 step "installing ${want[*]}"
 run_logged "deps: apt-get update" "$LOGS/apt-update.log" apt-get update
 log=$LOGS/apt-install.log
 for w in "${want[@]}"; do
-	case "$w" in
-	"$BASE_PKG="*)
-		offered=$(apt-cache madison "$BASE_PKG" 2> /dev/null | awk -F'|' '{ gsub(/ /, "", $2); print $2 }')
-		grep -qxF "$BASE_VERSION" <<< "$offered" ||
-			die "deps: the archive does not offer $BASE_PKG $BASE_VERSION (it offers: $(paste -sd ' ' <<< "${offered:-none}"))" ;;
-	*)
-		apt-cache show "$w" > /dev/null 2>&1 ||
-			die "deps: package $w is not available from the configured archive" ;;
-	esac
+	apt-cache show "$w" > /dev/null 2>&1 ||
+		die "deps: package $w is not available from the configured archive"
 done
 DEBIAN_FRONTEND=noninteractive run_logged "deps: apt-get install ${want[*]}" "$log" \
-	apt-get install -y --no-install-recommends --allow-downgrades "${want[@]}"
+	apt-get install -y --no-install-recommends "${want[@]}"
 for w in "${want[@]}"; do
-	v=$(installed_version "${w%%=*}")
-	case "$w" in
-	*=*) [ "$v" = "${w#*=}" ] ;;
-	*) [ -n "$v" ] ;;
-	esac || die "deps: $w is not installed after apt-get install (found: ${v:-nothing}); see $log"
+	[ -n "$(installed_version "$w")" ] ||
+		die "deps: $w is not installed after apt-get install; see $log"
 done

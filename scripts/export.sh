@@ -1,7 +1,9 @@
 #!/usr/bin/env bash
-# usage: scripts/export.sh
+# usage: [COVER=FILE] scripts/export.sh
 # Write the commits of build/linux (base..HEAD) back to patches/ with
-# git format-patch, keep the cover letter's subject and blurb, refresh
+# git format-patch ([$SUBJECT_PREFIX]), keep the cover letter's subject
+# and blurb (or take them from COVER: the subject on its first line, the
+# blurb after the blank line that follows), refresh
 # its Cc list (get_maintainer.pl) and the repo's copies of the files the
 # series adds.  Refuses, leaving patches/ untouched, when the tree has
 # uncommitted changes or anything goes wrong before the final swap.
@@ -11,6 +13,11 @@
 [ $# -eq 0 ] || die "usage: scripts/export.sh (no arguments; see the comment at its top)"
 
 [ -d "$KTREE/.git" ] || die "no kernel tree: run make tree first"
+# COVER is relative to where the export was started, not to the tree.
+if [ -n "${COVER:-}" ]; then
+	[ -f "$COVER" ] || die "export: COVER=$COVER is not a file; patches/ left as it is"
+	COVER=$(realpath "$COVER")
+fi
 cd "$KTREE"
 dirty=$(git status --porcelain | sed -n '1,20p')
 [ -z "$dirty" ] || die "build/linux has uncommitted changes; commit or drop them first, patches/ left as it is:
@@ -21,18 +28,25 @@ n=$(git rev-list --count "$BASE_TAG"..HEAD)
 tmp=$(mktemp -d "$BUILD/export.XXXXXX")
 trap 'rm -rf "$tmp"' EXIT
 step "format-patch: $n commits"
-git format-patch -q --zero-commit --cover-letter \
+git format-patch -q --zero-commit --cover-letter --subject-prefix="$SUBJECT_PREFIX" \
 	-o "$tmp" "$BASE_TAG"..HEAD
 cover=$tmp/0000-cover-letter.patch
 
-# Keep the subject and blurb written in the old cover letter.
+# The subject and blurb: from COVER, or as written in the old cover letter.
 old=$TOP/patches/0000-cover-letter.patch
-if [ -f "$old" ]; then
+subject=
+if [ -n "${COVER:-}" ]; then
+	[ -f "$COVER" ] || die "export: COVER=$COVER is not a file; patches/ left as it is"
+	subject=$(sed -n 1p "$COVER")
+	sed 1,2d "$COVER" > "$tmp/blurb"
+elif [ -f "$old" ]; then
 	subject=$(sed -n 's/^Subject: \[PATCH[^]]*\] //p' "$old")
 	awk '
 		!hdr && /^$/ { hdr = 1; next }
 		hdr && /^[^ ].* \([0-9]+\):$/ { exit }
 		hdr { print }' "$old" > "$tmp/blurb"
+fi
+if [ -n "$subject" ]; then
 	python3 - "$cover" "$subject" "$tmp/blurb" <<'PY'
 import sys
 path, subject, blurb = sys.argv[1], sys.argv[2], open(sys.argv[3]).read().rstrip('\n')

@@ -10,7 +10,8 @@
 [ $# -eq 0 ] || die "usage: scripts/tree.sh (no arguments; see the comment at its top)"
 
 if [ ! -d "$KTREE/.git" ]; then
-	[ -f "$TARBALL" ] || die "tree: $TARBALL is missing: install $BASE_PKG=$BASE_VERSION (make deps)"
+	[ -f "$TARBALL" ] || "$TOP/scripts/base-source.sh"
+	[ -f "$TARBALL" ] || die "tree: $TARBALL is missing after base-source.sh"
 	tmp=$BUILD/linux.tmp
 	rm -rf "$tmp"
 	mkdir -p "$tmp"

@@ -6,6 +6,8 @@
 
 REPO=$(cd "$BATS_TEST_DIRNAME/../.." && pwd)
 BASE_VERSION=$(sed -n 's/^BASE_VERSION=//p' "$REPO/scripts/common.sh")
+BASE_PKG=$(sed -n 's/^BASE_PKG=//p' "$REPO/scripts/common.sh")
+BASE_SUITE=$(sed -n 's/^BASE_SUITE=//p' "$REPO/scripts/common.sh")
 
 setup_workbench() {
 	WB=$BATS_TEST_TMPDIR/wb
@@ -21,7 +23,8 @@ setup_workbench() {
 	# (make test runs bats from make: its MAKEFLAGS must not reach the
 	# makes the tests run either.)
 	unset CCACHE_DIR CCACHE_MAXSIZE KOUT KTREE FORCE PROGRESS_INTERVAL \
-		QEMU_TIMEOUT WB_TARBALL XDG_CACHE_HOME MUTANTS VCPUS \
+		QEMU_TIMEOUT WB_TARBALL XDG_CACHE_HOME MUTANTS VCPUS DEB_CACHE \
+		BASE_KEYRING APT_ETC OS_RELEASE COVER \
 		MAKEFLAGS MAKELEVEL MFLAGS MAKEOVERRIDES
 	export HOME=$BATS_TEST_TMPDIR/home
 	mkdir -p "$HOME"
@@ -47,14 +50,14 @@ digest() { (cd "$1" && find . -type f -print0 | LC_ALL=C sort -z | xargs -0 sha2
 # fake_tarball: a tiny "kernel source" tarball laid out as Debian's is,
 # with its top-level .gitignore; WB_TARBALL points at it.
 fake_tarball() {
-	local src=$BATS_TEST_TMPDIR/src/linux-source-6.12
+	local src=$BATS_TEST_TMPDIR/src/$BASE_PKG
 	mkdir -p "$src/mm" "$src/debian"
 	printf '/*\n!/debian/\n' > "$src/.gitignore"
 	printf 'all:\n' > "$src/Makefile"
 	printf 'int a;\nint b;\nint c;\n' > "$src/mm/a.c"
 	echo debian > "$src/debian/control"
-	tar -cJf "$BATS_TEST_TMPDIR/linux-source-6.12.tar.xz" -C "$BATS_TEST_TMPDIR/src" linux-source-6.12
-	export WB_TARBALL=$BATS_TEST_TMPDIR/linux-source-6.12.tar.xz
+	tar -cJf "$BATS_TEST_TMPDIR/$BASE_PKG.tar.xz" -C "$BATS_TEST_TMPDIR/src" "$BASE_PKG"
+	export WB_TARBALL=$BATS_TEST_TMPDIR/$BASE_PKG.tar.xz
 }
 
 # make_patch FILE OLD NEW SUBJECT: a git format-patch file, in patches/
@@ -79,4 +82,17 @@ series_tree() {
 	"$WB/scripts/tree.sh"
 	echo "$1" >> "$BUILD/linux/mm/a.c"
 	git -C "$BUILD/linux" commit -q -a -m "$2"
+}
+
+# apt_sources: a machine whose apt configuration (APT_ETC, OS_RELEASE)
+# names the archive http://archive.test/debian for "bookworm main", and
+# whose archive keyring (BASE_KEYRING) exists.
+apt_sources() {
+	export APT_ETC=$BATS_TEST_TMPDIR/apt OS_RELEASE=$BATS_TEST_TMPDIR/os-release
+	export BASE_KEYRING=$BATS_TEST_TMPDIR/keyring.gpg
+	mkdir -p "$APT_ETC/sources.list.d"
+	printf 'ID=debian\nVERSION_CODENAME=bookworm\n' > "$OS_RELEASE"
+	printf 'Types: deb\nURIs: http://archive.test/debian/\nSuites: bookworm bookworm-updates\nComponents: main\n\n' \
+		> "$APT_ETC/sources.list.d/debian.sources"
+	: > "$BASE_KEYRING"
 }

@@ -8,10 +8,12 @@ setup() {
 	fake_tarball
 }
 
-@test "tree: the base tarball is missing: names the package to install" {
+@test "tree: no base tarball: fetches it with base-source.sh, which names what the suite offers" {
+	apt_sources
+	offered 7.0.1-1
 	WB_TARBALL=$BATS_TEST_TMPDIR/none.tar.xz run "$WB/scripts/tree.sh"
 	[ "$status" -eq 1 ]
-	[[ "$output" == *"none.tar.xz is missing: install linux-source-6.12=$BASE_VERSION (make deps)"* ]]
+	[[ "$output" == *"base: $BASE_SUITE does not offer $BASE_PKG $BASE_VERSION (it offers: 7.0.1-1)"* ]]
 	[ ! -e "$BUILD/linux" ]
 }
 
@@ -67,6 +69,38 @@ setup() {
 	run "$WB/scripts/tree.sh"
 	[ "$status" -eq 0 ]
 	[[ "$output" == *"already holds the series (2 commits)"* ]]
+}
+
+@test "export: COVER gives the cover letter's subject and blurb, kept by the next export" {
+	series_tree 'int d;' 'mm: Add d'
+	printf 'mm: Change a and d\n\nWhy a and d change.\n' > "$BATS_TEST_TMPDIR/cover.txt"
+	COVER=$BATS_TEST_TMPDIR/cover.txt run "$WB/scripts/export.sh"
+	[ "$status" -eq 0 ]
+	grep -qx 'Subject: \[PATCH v3 0/2\] mm: Change a and d' "$WB/patches/0000-cover-letter.patch"
+	grep -qx 'Why a and d change.' "$WB/patches/0000-cover-letter.patch"
+	grep -q '^Subject: \[PATCH v3 2/2\] mm: Add d' "$WB/patches/0002-mm-Add-d.patch"
+	run "$WB/scripts/export.sh"
+	[ "$status" -eq 0 ]
+	grep -qx 'Subject: \[PATCH v3 0/2\] mm: Change a and d' "$WB/patches/0000-cover-letter.patch"
+	grep -qx 'Why a and d change.' "$WB/patches/0000-cover-letter.patch"
+}
+
+@test "export: a relative COVER is read from where the export started" {
+	series_tree 'int d;' 'mm: Add d'
+	printf 'mm: Relative cover\n\nFrom here.\n' > "$BATS_TEST_TMPDIR/cover.txt"
+	cd "$BATS_TEST_TMPDIR"
+	COVER=cover.txt run "$WB/scripts/export.sh"
+	[ "$status" -eq 0 ]
+	grep -qx 'Subject: \[PATCH v3 0/2\] mm: Relative cover' "$WB/patches/0000-cover-letter.patch"
+}
+
+@test "export: COVER that is not a file: says so, patches/ untouched" {
+	series_tree 'int d;' 'mm: Add d'
+	before=$(digest "$WB/patches")
+	COVER=$BATS_TEST_TMPDIR/nope.txt run "$WB/scripts/export.sh"
+	[ "$status" -eq 1 ]
+	[[ "$output" == *"export: COVER=$BATS_TEST_TMPDIR/nope.txt is not a file; patches/ left as it is"* ]]
+	[ "$(digest "$WB/patches")" = "$before" ]
 }
 
 @test "export: a status too long for a pipe still gets the dirty-tree message" {

@@ -3,7 +3,7 @@
  * mprotect(PROT_READ) must flush every CPU's writable translations before
  * it returns.
  *
- * A writer thread on CPU 1 writes to every page of a range in passes while
+ * A writer thread on CPU R writes to every page of a range in passes while
  * the main thread on CPU 0 write-protects the range, then tells the writer.
  * A write that succeeds in a pass the writer began after being told used a
  * translation the flush should have dropped; so does a change of the memory
@@ -44,7 +44,7 @@ FIXTURE_VARIANT_ADD(mprotect_race, pages_64) {
 
 FIXTURE_SETUP(mprotect_race)
 {
-	if (!need_cpus(NR_TEST_CPUS))
+	if (!need_test_cpus())
 		SKIP(return, NEED_CPUS_MSG);
 	ASSERT_EQ(0, pin_to_cpu(MAIN_CPU));
 	ASSERT_EQ(0, install_fault_handler());
@@ -69,7 +69,7 @@ static void write_pass(void *arg, bool after)
 				wr->stale++;
 }
 
-TEST_F(mprotect_race, write_after_mprotect)
+TEST_F_TIMEOUT(mprotect_race, write_after_mprotect, TLB_TEST_TIMEOUT)
 {
 	unsigned long snap[MAX_PAGES][PAGE_WORDS];
 	unsigned int round, stale = 0, changed = 0, local = 0;

@@ -3,7 +3,7 @@
  * munmap() must flush every CPU's translations of the range before the
  * pages are freed and reused.
  *
- * A reader thread on CPU 1 reads every page of a range in passes while the
+ * A reader thread on CPU R reads every page of a range in passes while the
  * main thread on CPU 0 unmaps the range, tells the reader, and at once maps
  * and fills a new range, which is likely to get the freed pages. A read of
  * the old range that succeeds in a pass the reader began after being told,
@@ -48,7 +48,7 @@ FIXTURE_VARIANT_ADD(munmap_race, pages_64) {
 
 FIXTURE_SETUP(munmap_race)
 {
-	if (!need_cpus(NR_TEST_CPUS))
+	if (!need_test_cpus())
 		SKIP(return, NEED_CPUS_MSG);
 	ASSERT_EQ(0, pin_to_cpu(MAIN_CPU));
 	ASSERT_EQ(0, install_fault_handler());
@@ -79,7 +79,7 @@ static void read_pass(void *arg, bool after)
 	}
 }
 
-TEST_F(munmap_race, read_after_munmap)
+TEST_F_TIMEOUT(munmap_race, read_after_munmap, TLB_TEST_TIMEOUT)
 {
 	unsigned int round, stale = 0, reused = 0, corrupt = 0, local = 0;
 	size_t len = variant->pages * psize();

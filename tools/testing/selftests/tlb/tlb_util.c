@@ -5,7 +5,6 @@
 #include <ctype.h>
 #include <dirent.h>
 #include <errno.h>
-#include <linux/perf_event.h>
 #include <sched.h>
 #include <setjmp.h>
 #include <signal.h>
@@ -15,16 +14,12 @@
 #include <string.h>
 #include <sys/mman.h>
 #include <sys/resource.h>
-#include <sys/syscall.h>
 #include <sys/wait.h>
-#include <time.h>
 #include <unistd.h>
 
 #include "tlb_util.h"
 
-#define WAIT_TIMEOUT_S	5
 #define POLL_US		100
-#define PMD_SPAN	(2UL << 20)
 
 static __thread sigjmp_buf fault_env;
 static __thread int fault_armed;
@@ -55,19 +50,49 @@ void tlb_msg(const char *fmt, ...)
 
 /* CPUs and threads */
 
-/* Are CPUs 0 .. @n - 1 online and in our affinity mask? */
-bool need_cpus(int n)
+/*
+ * CPU R, the CPU of the tests' helper thread: the one the environment
+ * variable TLB_REMOTE_CPU names, or else the highest CPU other than
+ * MAIN_CPU in our affinity mask; -1 if there is none. The first call must
+ * come before the test pins itself to MAIN_CPU: need_test_cpus() does it.
+ */
+int remote_cpu(void)
 {
+	static int cpu = -2;
+	const char *env;
 	cpu_set_t set;
-	int cpu;
+	char *end;
+	long val;
+	int c;
+
+	if (cpu != -2)
+		return cpu;
+	cpu = -1;
+	env = getenv("TLB_REMOTE_CPU");
+	if (env && *env) {
+		val = strtol(env, &end, 10);
+		if (!*end && val >= 0 && val < CPU_SETSIZE && val != MAIN_CPU)
+			cpu = val;
+		return cpu;
+	}
+	if (sched_getaffinity(0, sizeof(set), &set))
+		return cpu;
+	for (c = CPU_SETSIZE - 1; c >= 0 && cpu < 0; c--)
+		if (c != MAIN_CPU && CPU_ISSET(c, &set))
+			cpu = c;
+	return cpu;
+}
+
+/* Are MAIN_CPU and CPU R online and in our affinity mask? */
+bool need_test_cpus(void)
+{
+	int remote = remote_cpu();
+	cpu_set_t set;
 
 	/* The kernel reports only active CPUs in the mask. */
-	if (sched_getaffinity(0, sizeof(set), &set))
+	if (remote < 0 || sched_getaffinity(0, sizeof(set), &set))
 		return false;
-	for (cpu = 0; cpu < n; cpu++)
-		if (!CPU_ISSET(cpu, &set))
-			return false;
-	return true;
+	return CPU_ISSET(MAIN_CPU, &set) && CPU_ISSET(remote, &set);
 }
 
 int pin_to_cpu(int cpu)
@@ -153,6 +178,74 @@ long tlb_ipis(int cpu)
 	return count;
 }
 
+#define PROBE_TRIES	10	/* table-freeing flushes the probe makes */
+
+/* A thread that keeps its CPU running in this mm until told to stop */
+struct spinner {
+	int running;
+	int stop;
+};
+
+static void *spin_fn(void *arg)
+{
+	struct spinner *sp = arg;
+
+	__atomic_store_n(&sp->running, 1, __ATOMIC_RELEASE);
+	while (!__atomic_load_n(&sp->stop, __ATOMIC_ACQUIRE))
+		;
+	return NULL;
+}
+
+/*
+ * Does the TLB row of @cpu count the flushes sent to it? A thread keeps
+ * @cpu running in this mm while the caller maps and unmaps a page that is
+ * the only mapping in its PMD range: the unmap frees a PTE table, and the
+ * flush must reach @cpu. Native x86 sends it an IPI, counted on its TLB
+ * row; a paravirt flush (Hyper-V, Xen PV) goes through the hypervisor and
+ * is never counted there. Returns NULL if the row moved, or why the tests
+ * cannot count IPIs. Call it from a thread pinned to another CPU.
+ *
+ * Even where the row moves, KVM's paravirt flush skips a vCPU that the
+ * host has preempted (it flushes when that vCPU runs again): on an
+ * overcommitted KVM host a test can rarely see a lazy CPU miss a flush
+ * that the kernel did ask for.
+ */
+const char *ipis_not_counted(int cpu)
+{
+	struct spinner sp = { 0 };
+	long before, after = -1;
+	pthread_t thread;
+	int i, ret;
+	char *p;
+
+	before = tlb_ipis(cpu);
+	if (before < 0)
+		return "no TLB row in /proc/interrupts: IPIs not counted";
+	ret = start_thread_on(&thread, cpu, spin_fn, &sp);
+	if (ret)
+		return "cannot start a thread for the TLB IPI probe";
+	while (!__atomic_load_n(&sp.running, __ATOMIC_ACQUIRE))
+		usleep(POLL_US);
+	before = tlb_ipis(cpu);
+	for (i = 0; i < PROBE_TRIES && after <= before; i++) {
+		p = pmd_aligned_hole();
+		if (p)
+			p = mmap(p, psize(), PROT_READ | PROT_WRITE,
+				 MAP_PRIVATE | MAP_ANONYMOUS |
+				 MAP_FIXED_NOREPLACE, -1, 0);
+		if (p && p != MAP_FAILED) {
+			__atomic_store_n(p, 1, __ATOMIC_RELAXED);
+			munmap(p, psize());
+		}
+		after = tlb_ipis(cpu);
+	}
+	__atomic_store_n(&sp.stop, 1, __ATOMIC_RELEASE);
+	pthread_join(thread, NULL);
+	if (after > before)
+		return NULL;
+	return "remote flushes not counted on the TLB row of /proc/interrupts (paravirt?)";
+}
+
 /* Fault-tolerant accesses */
 
 static void fault_handler(int sig)
@@ -217,35 +310,13 @@ bool try_write(unsigned long *p, unsigned long val)
 	return true;
 }
 
-/* Waiting */
+/* Waiting, bounded by the test's timeout only */
 
-static void deadline_set(struct timespec *deadline)
-{
-	clock_gettime(CLOCK_MONOTONIC, deadline);
-	deadline->tv_sec += WAIT_TIMEOUT_S;
-}
-
-static bool deadline_passed(const struct timespec *deadline)
-{
-	struct timespec now;
-
-	clock_gettime(CLOCK_MONOTONIC, &now);
-	return now.tv_sec > deadline->tv_sec ||
-	       (now.tv_sec == deadline->tv_sec &&
-		now.tv_nsec > deadline->tv_nsec);
-}
-
-/* Poll until *@count >= @n; -ETIMEDOUT after WAIT_TIMEOUT_S. */
+/* Poll until *@count >= @n. */
 static int wait_count(unsigned long *count, unsigned long n)
 {
-	struct timespec deadline;
-
-	deadline_set(&deadline);
-	while (__atomic_load_n(count, __ATOMIC_ACQUIRE) < n) {
-		if (deadline_passed(&deadline))
-			return -ETIMEDOUT;
+	while (__atomic_load_n(count, __ATOMIC_ACQUIRE) < n)
 		usleep(POLL_US);
-	}
 	return 0;
 }
 
@@ -317,16 +388,14 @@ long thread_nvcsw(void)
  */
 int wait_task_asleep(pid_t tid, long nvcsw)
 {
-	struct timespec deadline;
 	char state;
 
-	deadline_set(&deadline);
 	for (;;) {
 		state = task_state(tid);
+		if (!state)
+			return -ENOENT;
 		if ((state == 'S' || state == 'D') && task_nvcsw(tid) > nvcsw)
 			break;
-		if (!state || deadline_passed(&deadline))
-			return state ? -ETIMEDOUT : -ENOENT;
 		usleep(POLL_US);
 	}
 	usleep(SETTLE_US);
@@ -335,89 +404,187 @@ int wait_task_asleep(pid_t tid, long nvcsw)
 
 /* Did a lazy CPU stay lazy? */
 
-/* Open a counter of the context switches on @cpu: fd or -errno. */
-int open_cpu_switches(int cpu)
+#define PF_KTHREAD	0x00200000	/* per-task flag of kernel threads */
+
+/* Field @n (3: the state) of the task stat @fields from stat_fields(). */
+static char *stat_field(char *fields, int n)
 {
-	struct perf_event_attr attr = {
-		.type = PERF_TYPE_SOFTWARE,
-		.size = sizeof(attr),
-		.config = PERF_COUNT_SW_CONTEXT_SWITCHES,
-	};
-	int fd;
-
-	fd = syscall(__NR_perf_event_open, &attr, -1, cpu, -1,
-		     PERF_FLAG_FD_CLOEXEC);
-	return fd < 0 ? -errno : fd;
-}
-
-/* Context switches counted by @fd from open_cpu_switches(), or -1. */
-long long cpu_switches(int fd)
-{
-	long long count;
-
-	if (fd < 0 || read(fd, &count, sizeof(count)) != sizeof(count))
-		return -1;
-	return count;
-}
-
-/* Is the task of stat file @path running or runnable on @cpu? */
-static bool task_runnable_on(const char *path, int cpu)
-{
-	char buf[1024], *p;
-	int field;
-
-	p = stat_fields(path, buf, sizeof(buf));
-	if (!p || p[0] != 'R')
-		return false;
-	/* From field 3 on to field 39, the CPU the task is on. */
-	for (field = 3; p && field < 39; field++) {
-		p = strchr(p, ' ');
-		if (p)
-			p++;
+	for (; fields && n > 3; n--) {
+		fields = strchr(fields, ' ');
+		if (fields)
+			fields++;
 	}
-	return p && atoi(p) == cpu;
+	return fields;
 }
 
-/* Is a task other than the idle task running or runnable on @cpu? */
-static bool cpu_busy(int cpu)
+/* Is @cpu in the CPU list @list, e.g. "0-2,5"? */
+static bool cpu_in_list(const char *list, int cpu)
+{
+	int first, last, len;
+
+	while (sscanf(list, "%d%n", &first, &len) == 1) {
+		list += len;
+		last = first;
+		if (*list == '-' && sscanf(list + 1, "%d%n", &last, &len) == 1)
+			list += len + 1;
+		if (cpu >= first && cpu <= last)
+			return true;
+		if (*list++ != ',')
+			break;
+	}
+	return false;
+}
+
+/*
+ * Context switches of the task of /proc directory @dir, if it is a user
+ * task that may run on @cpu; 0 if it is not; -1 if it is running or
+ * runnable on @cpu now.
+ */
+static long long task_user_switches(const char *dir, int cpu)
+{
+	char path[620], buf[1024], *fields, *line = NULL;
+	long long count = 0, val;
+	bool allowed = false;
+	unsigned long flags;
+	size_t size = 0;
+	FILE *f;
+
+	snprintf(path, sizeof(path), "%s/stat", dir);
+	fields = stat_fields(path, buf, sizeof(buf));
+	if (!fields || sscanf(stat_field(fields, 9) ?: "", "%lu", &flags) != 1 ||
+	    flags & PF_KTHREAD)
+		return 0;	/* gone, or a kernel thread: it keeps lazy mms */
+	if (fields[0] == 'R' && atoi(stat_field(fields, 39) ?: "-1") == cpu)
+		return -1;
+	snprintf(path, sizeof(path), "%s/status", dir);
+	f = fopen(path, "r");
+	if (!f)
+		return 0;
+	while (getline(&line, &size, f) > 0) {
+		if (!strncmp(line, "Cpus_allowed_list:", 18))
+			allowed = cpu_in_list(line + 18 + strspn(line + 18, " \t"),
+					      cpu);
+		else if (sscanf(line, "voluntary_ctxt_switches: %lld", &val) == 1 ||
+			 sscanf(line, "nonvoluntary_ctxt_switches: %lld", &val) == 1)
+			count += val;
+	}
+	free(line);
+	fclose(f);
+	return allowed ? count : 0;
+}
+
+/*
+ * Context switches so far of the user tasks other than thread @self that
+ * may run on @cpu, or -1 if one of them is running or runnable on @cpu.
+ * While the sum stays the same and no such task runs, @cpu runs only the
+ * idle task and kernel threads, which do not switch mms: a CPU lazy in an
+ * mm stays so. Tasks that cannot run on @cpu, as the tests' main threads,
+ * do not count.
+ */
+long long user_switches(int cpu, pid_t self)
 {
 	struct dirent *proc, *task;
+	long long sum = 0, n;
 	DIR *procs, *tasks;
-	bool busy = false;
-	char path[600];
+	char dir[600];
 
 	procs = opendir("/proc");
 	if (!procs)
-		return true;
-	while (!busy && (proc = readdir(procs))) {
+		return -1;
+	while (sum >= 0 && (proc = readdir(procs))) {
 		if (!isdigit(proc->d_name[0]))
 			continue;
-		snprintf(path, sizeof(path), "/proc/%s/task", proc->d_name);
-		tasks = opendir(path);
+		snprintf(dir, sizeof(dir), "/proc/%s/task", proc->d_name);
+		tasks = opendir(dir);
 		if (!tasks)
 			continue;	/* it has exited */
-		while (!busy && (task = readdir(tasks))) {
-			if (!isdigit(task->d_name[0]))
+		while (sum >= 0 && (task = readdir(tasks))) {
+			if (!isdigit(task->d_name[0]) ||
+			    atoi(task->d_name) == self)
 				continue;
-			snprintf(path, sizeof(path), "/proc/%s/task/%s/stat",
+			snprintf(dir, sizeof(dir), "/proc/%s/task/%s",
 				 proc->d_name, task->d_name);
-			busy = task_runnable_on(path, cpu);
+			n = task_user_switches(dir, cpu);
+			sum = n < 0 ? -1 : sum + n;
 		}
 		closedir(tasks);
 	}
 	closedir(procs);
-	return busy;
+	return sum;
 }
 
 /*
- * @cpu received @ipis TLB shootdowns during a flush that freed page tables
- * of an mm it was lazy in; @switches is the count of @switch_fd, context
- * switches on @cpu, from just before the task that left it lazy switched
- * out. Receiving none is a miss only if @cpu stayed in that mm's
- * mm_cpumask, which is proven if that switch was its only one, and to
- * idle: any other task may have been of another mm, which takes the CPU
- * out of the mask. Without a counter, assume it stayed.
+ * Arm @w for @cpu: called on @cpu by the thread that ran in the mm, last
+ * thing before it blocks or exits.
  */
+void lazy_watch_arm(struct lazy_watch *w, int cpu)
+{
+	w->cpu = cpu;
+	w->self = gettid();
+	w->armed = tlb_ipis(cpu);
+	w->users = user_switches(cpu, w->self);
+}
+
+/* Just before the flush that must reach the lazy CPU, or not. */
+void lazy_watch_before(struct lazy_watch *w)
+{
+	w->before = tlb_ipis(w->cpu);
+}
+
+/* Just after the flush. */
+void lazy_watch_after(struct lazy_watch *w)
+{
+	w->after = tlb_ipis(w->cpu);
+}
+
+/*
+ * Did the CPU of @w stay lazy in the mm from when the watch was armed to
+ * now, after the flush, and did the flush send it a TLB shootdown? Call
+ * before the thread that was on the CPU runs again.
+ */
+enum lazy_verdict lazy_watch_verdict(const struct lazy_watch *w)
+{
+	long long users;
+
+	if (w->armed < 0 || w->before != w->armed)
+		return LAZY_SHOT;
+	users = user_switches(w->cpu, w->self);
+	if (w->users < 0 || users != w->users)
+		return LAZY_SWITCHED;
+	return w->after > w->before ? LAZY_IPI : LAZY_NO_IPI;
+}
+
+enum lazy_verdict lazy_tally_add(struct lazy_tally *t,
+				 const struct lazy_watch *w)
+{
+	enum lazy_verdict v = lazy_watch_verdict(w);
+
+	if (v == LAZY_SHOT || v == LAZY_SWITCHED) {
+		if (v == LAZY_SHOT)
+			tlb_msg("CPU %d got %ld TLB shootdowns before the flush: round run again\n",
+				w->cpu, w->before - w->armed);
+		else
+			tlb_msg("other user tasks ran on CPU %d: round run again\n",
+				w->cpu);
+		t->disturbed++;
+		t->shot += v == LAZY_SHOT;
+		return v;
+	}
+	t->rounds++;
+	t->ipis += v == LAZY_IPI;
+	return v;
+}
+
+void lazy_tally_report(const struct lazy_tally *t, const char *what)
+{
+	tlb_msg("%s: CPU %d stayed lazy in %u rounds and got a TLB shootdown in %u\n",
+		what, REMOTE_CPU, t->rounds, t->ipis);
+	tlb_msg("%s: %u rounds run again: CPU %d got other shootdowns in %u, user tasks in %u\n",
+		what, t->disturbed, REMOTE_CPU, t->shot, t->disturbed - t->shot);
+}
+
+/* Child processes */
+
 /*
  * Reap child @pid.  NULL if it exited CHILD_OK; otherwise why not, with
  * @bad_data for CHILD_BAD_DATA.
@@ -439,32 +606,6 @@ const char *child_failure(pid_t pid, const char *bad_data)
 	if (WEXITSTATUS(status) == CHILD_BAD_DATA)
 		return bad_data;
 	return WEXITSTATUS(status) == CHILD_OK ? NULL : "child failed";
-}
-
-enum lazy_ipi lazy_ipi_outcome(long ipis, int cpu, int switch_fd,
-			       long long switches)
-{
-	long long now;
-
-	if (ipis > 0)
-		return LAZY_IPI_SEEN;
-	if (switch_fd < 0 || switches < 0)
-		return LAZY_IPI_MISSED;
-	now = cpu_switches(switch_fd);
-	if (now - switches != 1 || cpu_busy(cpu) ||
-	    cpu_switches(switch_fd) != now)
-		return LAZY_IPI_UNKNOWN;
-	return LAZY_IPI_MISSED;
-}
-
-void lazy_ipi_report(unsigned int rounds, unsigned int pages,
-		     const unsigned int outcome[NR_LAZY_IPI])
-{
-	tlb_msg("%u rounds of %u pages: TLB IPIs to lazy CPU %d in %u, none in %u\n",
-		rounds, pages, REMOTE_CPU, outcome[LAZY_IPI_SEEN],
-		outcome[LAZY_IPI_MISSED]);
-	tlb_msg("%u rounds of %u pages: no IPI, but CPU %d ran other tasks: %u\n",
-		rounds, pages, REMOTE_CPU, outcome[LAZY_IPI_UNKNOWN]);
 }
 
 /* Memory */
@@ -582,8 +723,12 @@ static void *sleeper_fn(void *arg)
 
 	check_pages(s->base, s->pages, s->round, s->round, &s->prime);
 	s->tid = gettid();
+	lazy_watch_arm(&s->watch, s->cpu);
+	/*
+	 * Last, as arming reads /proc and may block: wait_task_asleep() must
+	 * see a switch made after this, in the read() below.
+	 */
 	s->nvcsw = thread_nvcsw();
-	s->switches = cpu_switches(s->switch_fd);
 	__atomic_store_n(&s->primed, 1, __ATOMIC_RELEASE);
 	/* Block: with nothing else to run, this CPU goes lazy in our mm. */
 	while (read(s->pipe[0], &c, 1) < 0 && errno == EINTR)
@@ -599,13 +744,10 @@ int sleeper_start(struct sleeper *s)
 	s->primed = 0;
 	if (pipe(s->pipe))
 		return -errno;
-	s->switch_fd = open_cpu_switches(s->cpu);
 	ret = start_thread_on(&s->thread, s->cpu, sleeper_fn, s);
 	if (ret) {
 		close(s->pipe[0]);
 		close(s->pipe[1]);
-		if (s->switch_fd >= 0)
-			close(s->switch_fd);
 		return ret;
 	}
 	ret = wait_count(&s->primed, 1);
@@ -629,7 +771,5 @@ int sleeper_wake(struct sleeper *s)
 	if (pthread_join(s->thread, NULL) && !ret)
 		ret = -ESRCH;
 	close(s->pipe[0]);
-	if (s->switch_fd >= 0)
-		close(s->switch_fd);
 	return ret;
 }
