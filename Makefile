@@ -48,11 +48,11 @@ PKGS_CHECK := $(PKGS_KERNEL) python3-ply python3-git gcc-aarch64-linux-gnu
 PKGS_QEMU := $(PKGS_BASE) rsync cpio busybox-static qemu-system-x86
 PKGS_BATS := bats $(PKGS_BASE)
 
-.PHONY: help deps tree export kernel qemu-test run check mutants bats test clean
+.PHONY: help deps tree export kernel qemu-test base-run run check mutants bats test clean
 
 help:
 	@sed -n 's/^#   //p' Makefile
-	@echo "  tree export kernel qemu-test check mutants bats deps clean: see README.md"
+	@echo "  tree export kernel qemu-test base-run check mutants bats deps clean: see README.md"
 
 deps:
 	$(S)/deps.sh $(sort $(PKGS_TREE) $(PKGS_CHECK) $(PKGS_QEMU) $(PKGS_BATS))
@@ -83,9 +83,16 @@ qemu-test: kernel
 	$(S)/boot.sh $(BZIMAGE) $(BUILD)/initramfs.cpio $(LOGS)/qemu-test
 	$(S)/results.sh $(LOGS)/qemu-test $(KTREE)
 
-# The main job: what the series does, with the counts behind it.
-run: qemu-test
-	$(S)/report.sh $(LOGS)/qemu-test $(KTREE)
+# The base without the series, booted with this repo's selftests: the
+# selftest of the unshare fix must fail there, every other one pass.
+base-run: $(OWN_TREE)/.git
+	$(S)/deps.sh $(PKGS_KERNEL) $(PKGS_QEMU)
+	$(S)/base-run.sh $(LOGS)/base-run
+
+# The main job: what the series does, with the counts behind it, beside
+# those of the base.
+run: qemu-test base-run
+	$(S)/report.sh --base $(LOGS)/base-run $(LOGS)/qemu-test $(KTREE)
 
 # The series applies to a fresh base, passes checkpatch and bisects.
 check: $(OWN_TREE)/.git

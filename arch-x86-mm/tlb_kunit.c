@@ -16,6 +16,7 @@
 #include <linux/kernel_stat.h>
 #include <linux/kthread.h>
 #include <linux/mmu_context.h>
+#include <linux/pm_qos.h>
 #include <linux/sched/mm.h>
 #include <asm/hardirq.h>
 #include <asm/tlb.h>
@@ -181,6 +182,7 @@ static unsigned int tlb_ipis(int cpu)
 }
 
 struct tlb_test {
+	struct pm_qos_request qos;	/* no idle state that calls leave_mm() */
 	struct mm_struct *mm, *mm2;
 	struct tlb_cpu lazy;
 	struct tlb_cpu running;
@@ -205,6 +207,12 @@ static int tlb_test_init(struct kunit *test)
 	t = kunit_kzalloc(test, sizeof(*t), GFP_KERNEL);
 	KUNIT_ASSERT_NOT_NULL(test, t);
 	test->priv = t;
+
+	/*
+	 * An idle state with CPUIDLE_FLAG_TLB_FLUSHED makes a lazy CPU leave
+	 * the mm (leave_mm()) without a context switch: keep CPUs out of them.
+	 */
+	cpu_latency_qos_add_request(&t->qos, 0);
 
 	/* The test stays on this CPU, out of the mm: it only flushes it. */
 	self = raw_smp_processor_id();
@@ -240,6 +248,8 @@ static void tlb_test_exit(struct kunit *test)
 	tlb_cpu_stop(&t->away);
 	tlb_cpu_stop(&t->running);
 	tlb_cpu_stop(&t->lazy);
+	if (cpu_latency_qos_request_active(&t->qos))
+		cpu_latency_qos_remove_request(&t->qos);
 	if (t->mm2)
 		mmput(t->mm2);
 	if (t->mm)
@@ -332,8 +342,9 @@ static void gather_flush(struct mm_struct *mm, const struct gather_kind *k)
 
 /*
  * Flush a mm that one CPU is lazy in (and, with a third CPU, another runs);
- * count the TLB IPIs the lazy CPU got.  False if another task ran on the
- * lazy CPU meanwhile: the count would not be the flush's alone.
+ * count the TLB IPIs the lazy CPU got.  False if the lazy CPU was not lazy
+ * in the mm just before the flush, or another task ran on it meanwhile:
+ * the count would not be the flush's alone.
  */
 static bool flush_with_lazy_cpu(struct kunit *test, struct tlb_test *t,
 				const struct gather_kind *k,
@@ -341,20 +352,19 @@ static bool flush_with_lazy_cpu(struct kunit *test, struct tlb_test *t,
 {
 	struct tlb_cpu *lazy = &t->lazy;
 	unsigned int running_ipis;
-	bool idle;
+	bool lazy_before, idle;
 
 	KUNIT_ASSERT_TRUE(test, tlb_cpu_do(lazy, TLB_CPU_ADOPT));
-	KUNIT_ASSERT_TRUE_MSG(test, cpu_lazy_in(lazy->cpu, t->mm),
-			      "CPU %d did not stay lazy in the mm", lazy->cpu);
 	running_ipis = tlb_test_run(test, t);
 	*lazy_ipis = tlb_ipis(lazy->cpu);
+	lazy_before = cpu_lazy_in(lazy->cpu, t->mm);
 
 	gather_flush(t->mm, k);
 
 	*lazy_ipis = tlb_ipis(lazy->cpu) - *lazy_ipis;
 	idle = tlb_cpu_stayed_idle(lazy);
 	tlb_test_stop(test, t, &running_ipis);
-	return idle;
+	return lazy_before && idle;
 }
 
 /*
@@ -378,7 +388,7 @@ static void tlb_flush_reaches_lazy(struct kunit *test)
 		if (flush_with_lazy_cpu(test, t, k, &lazy_ipis))
 			break;
 	if (try == TLB_TRIES)
-		kunit_skip(test, "CPU %d ran other tasks in each of %d tries",
+		kunit_skip(test, "CPU %d was not left lazy and idle in each of %d tries",
 			   lazy->cpu, TLB_TRIES);
 
 	if (k->reaches_lazy) {
@@ -422,16 +432,37 @@ static void count_cr3_update(void *info)
 	this_cpu_inc(cr3_updates);
 }
 
+/* How a CR3 change is made, and whether lazy and away CPUs get it. */
+struct cr3_change_kind {
+	const char *name;
+	int skip_lazy;		/* __mm_cr3_changed()'s choice, -1: the CPU's */
+};
+
+static const struct cr3_change_kind cr3_change_kinds[] = {
+	{ "without_invlpgb", 1 },
+	{ "with_invlpgb", 0 },
+	{ "as_mm_enable_lam", -1 },
+};
+
+static void cr3_change_kind_desc(const struct cr3_change_kind *k, char *desc)
+{
+	strscpy(desc, k->name, KUNIT_PARAM_DESC_SIZE);
+}
+
+KUNIT_ARRAY_PARAM(cr3_change_kind, cr3_change_kinds, cr3_change_kind_desc);
+
 /*
  * Change what CR3 holds for the mm with one CPU lazy in it, one that left
  * it for another mm (and runs there), and one running it; count the
- * updates each got.  False if another task ran on the lazy CPU meanwhile.
+ * updates each got.  False if the lazy CPU was not lazy in the mm just
+ * before the change, or another task ran on it meanwhile.
  */
 static bool cr3_change_with_lazy_cpus(struct kunit *test, struct tlb_test *t,
+				      const struct cr3_change_kind *k,
 				      u64 *gen, unsigned int *in_mask)
 {
 	struct tlb_cpu *lazy = &t->lazy, *away = &t->away;
-	bool idle;
+	bool lazy_before, idle;
 	int cpu;
 
 	KUNIT_ASSERT_TRUE(test, tlb_cpu_do(lazy, TLB_CPU_ADOPT));
@@ -443,48 +474,59 @@ static bool cr3_change_with_lazy_cpus(struct kunit *test, struct tlb_test *t,
 	for_each_online_cpu(cpu)
 		per_cpu(cr3_updates, cpu) = 0;
 	*gen = atomic64_read(&t->mm->context.tlb_gen);
+	lazy_before = cpu_lazy_in(lazy->cpu, t->mm);
 
-	mm_cr3_changed(t->mm, count_cr3_update);
+	if (k->skip_lazy < 0)
+		mm_cr3_changed(t->mm, count_cr3_update);
+	else
+		__mm_cr3_changed(t->mm, count_cr3_update, k->skip_lazy);
 
 	idle = tlb_cpu_stayed_idle(lazy);
 	/* The update is a function call IPI, counted in cr3_updates. */
 	tlb_test_stop(test, t, NULL);
 	KUNIT_ASSERT_TRUE(test, tlb_cpu_stop_running(away));
-	return idle;
+	return lazy_before && idle;
 }
 
 /*
- * mm_cr3_changed(), as mm_enable_lam() calls it, with an update that only
- * counts (this CPU cannot load LAM bits): the CPU that runs the mm gets it,
- * the CPU lazy in the mm and the CPU that left it do not, and both catch up
- * through tlb_gen when they adopt the mm again.
+ * A change of what CR3 holds for the mm, with an update that only counts
+ * (this CPU cannot load LAM bits), made as mm_enable_lam() makes it: the
+ * CPU that runs the mm gets it; without INVLPGB the CPU lazy in the mm and
+ * the CPU that left it do not, and catch up through tlb_gen when they
+ * adopt the mm again; with INVLPGB every CPU in mm_cpumask() gets it.
+ * Both ways are run on any CPU; "as_mm_enable_lam" takes the way this
+ * CPU's features choose.
  */
-static void lam_cr3_change_skips_lazy(struct kunit *test)
+static void lam_cr3_change(struct kunit *test)
 {
+	const struct cr3_change_kind *k = test->param_value;
 	struct tlb_test *t = test->priv;
 	struct tlb_cpu *lazy = &t->lazy, *away = &t->away;
-	unsigned int in_mask, try;
+	unsigned int in_mask, try, others;
+	bool skip_lazy;
 	u64 gen;
 
 	if (!t->running.task || !away->task)
 		kunit_skip(test, "needs 4 online CPUs, has %u", num_online_cpus());
-	if (cpu_feature_enabled(X86_FEATURE_INVLPGB))
-		kunit_skip(test, "INVLPGB: lazy CPUs get the update (lam_decision)");
+	skip_lazy = k->skip_lazy < 0 ? !cpu_feature_enabled(X86_FEATURE_INVLPGB) :
+				       k->skip_lazy;
 
 	for (try = 0; try < TLB_TRIES; try++)
-		if (cr3_change_with_lazy_cpus(test, t, &gen, &in_mask))
+		if (cr3_change_with_lazy_cpus(test, t, k, &gen, &in_mask))
 			break;
 	if (try == TLB_TRIES)
-		kunit_skip(test, "CPU %d ran other tasks in each of %d tries",
+		kunit_skip(test, "CPU %d was not left lazy and idle in each of %d tries",
 			   lazy->cpu, TLB_TRIES);
 
-	kunit_info(test, "CR3 change: %u of the %u CPUs in mm_cpumask() interrupted\n",
+	kunit_info(test, "CR3 change %s: %u of the %u CPUs in mm_cpumask() interrupted\n",
+		   k->name,
 		   per_cpu(cr3_updates, t->running.cpu) + per_cpu(cr3_updates, lazy->cpu) +
 		   per_cpu(cr3_updates, away->cpu), in_mask);
+	others = skip_lazy ? 0 : 1;
 	KUNIT_EXPECT_EQ(test, per_cpu(cr3_updates, t->running.cpu), 1);
-	KUNIT_EXPECT_EQ_MSG(test, per_cpu(cr3_updates, lazy->cpu), 0,
+	KUNIT_EXPECT_EQ_MSG(test, per_cpu(cr3_updates, lazy->cpu), others,
 			    "CPU %d is lazy in the mm", lazy->cpu);
-	KUNIT_EXPECT_EQ_MSG(test, per_cpu(cr3_updates, away->cpu), 0,
+	KUNIT_EXPECT_EQ_MSG(test, per_cpu(cr3_updates, away->cpu), others,
 			    "CPU %d left the mm and runs another", away->cpu);
 	KUNIT_EXPECT_TRUE(test, cpu_lazy_in(lazy->cpu, t->mm));
 
@@ -497,21 +539,8 @@ static void lam_cr3_change_skips_lazy(struct kunit *test)
 	KUNIT_EXPECT_EQ(test, away->cpu_gen, away->mm_gen);
 }
 
-/*
- * Whether a CR3 change may leave out lazy CPUs: only without INVLPGB, as
- * a lazy CPU on a global ASID never compares tlb_gen.  No CPU here has
- * INVLPGB, so the decision is tested on its own for both cases.
- */
-static void lam_decision(struct kunit *test)
-{
-	KUNIT_EXPECT_TRUE(test, cr3_change_skips_lazy(false));
-	KUNIT_EXPECT_FALSE_MSG(test, cr3_change_skips_lazy(true),
-			       "lazy CPUs on a global ASID would keep the old CR3");
-}
-
 static struct kunit_case tlb_lam_cases[] = {
-	KUNIT_CASE(lam_decision),
-	KUNIT_CASE(lam_cr3_change_skips_lazy),
+	KUNIT_CASE_PARAM(lam_cr3_change, cr3_change_kind_gen_params),
 	{}
 };
 
@@ -551,7 +580,7 @@ static void lazy_check_decision(struct kunit *test)
 	/* It caught up past the flush. */
 	KUNIT_EXPECT_FALSE(test, lazy_tlb_view_missed(&v, mm, 4));
 
-	/* A CPU going down stays lazy until idle_task_exit(). */
+	/* Flushes reach online CPUs only: see lazy_tlb_view_missed(). */
 	v.online = false;
 	KUNIT_EXPECT_FALSE(test, lazy_tlb_view_missed(&v, mm, 5));
 

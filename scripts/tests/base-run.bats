@@ -1,0 +1,96 @@
+#!/usr/bin/env bats
+# scripts/base-run.sh (its verdict on a boot of the base) and
+# scripts/report.sh --base.  The build and the boot are stubbed: the
+# stub boot writes the logs a test asks for.
+
+load helpers
+
+setup() {
+	setup_workbench
+	fake_tarball
+	make_patch 0001-one.patch 'int b;' 'int bb;' 'mm: Change b'
+	"$WB/scripts/tree.sh"
+	mkdir -p "$WB/tools/testing/selftests/tlb"
+	echo 'int main(void) { return 0; }' > "$WB/tools/testing/selftests/tlb/t.c"
+	printf '#!/bin/sh\nexit 0\n' > "$WB/scripts/kernel.sh"
+	printf '#!/bin/sh\ntouch "$2"\n' > "$WB/scripts/initramfs.sh"
+	# The stub boot: console.log and selftests.log from $STUB.
+	printf '#!/bin/sh\nmkdir -p "$3"\ncp "$STUB/console.log" "$STUB/selftests.log" "$3/"\n' \
+		> "$WB/scripts/boot.sh"
+	chmod +x "$WB/scripts/kernel.sh" "$WB/scripts/initramfs.sh" "$WB/scripts/boot.sh"
+	printf '%s\n' '[    1.0] Linux version 7.3.4' 'WORKBENCH done' > "$STUB/console.log"
+}
+
+# boot_log VERDICT...: the base's selftests.log, "ok"/"not ok" for
+# exit_lazy and hugetlb_unshare in turn, with a lazy-CPU line each.
+boot_log() {
+	{
+		printf '%s\n' 'WORKBENCH kunit begin' 'KTAP version 1' '1..0' 'WORKBENCH kunit end' \
+			'WORKBENCH selftests begin: 4 CPUs'
+		echo 'STATS exit_lazy before TLB: 1 2 3 4 TLB shootdowns'
+		echo '# #  RUN           exit_lazy.pages_1.exit_frees_tables ...'
+		echo '# # exit: CPU 3 stayed lazy in 20 rounds and got a TLB shootdown in 20'
+		echo "# $1 1 exit_lazy.pages_1.exit_frees_tables"
+		echo "$1 1 selftests: tlb: exit_lazy"
+		echo 'STATS exit_lazy after TLB: 1 2 3 24 TLB shootdowns'
+		echo '# #  RUN           hugetlb_unshare.munmap_2.unshare_while_lazy ...'
+		echo '# # munmap: CPU 3 stayed lazy in 10 rounds and got a TLB shootdown in 0'
+		echo "# $2 1 hugetlb_unshare.munmap_2.unshare_while_lazy"
+		echo "$2 2 selftests: tlb: hugetlb_unshare"
+		echo 'WORKBENCH selftests end'
+	} | sed 's/$/\r/' > "$STUB/selftests.log"
+}
+
+@test "base-run: the guarded selftest fails on the base, the others pass: passes" {
+	boot_log ok 'not ok'
+	run "$WB/scripts/base-run.sh"
+	[ "$status" -eq 0 ]
+	[[ "$output" == *"base-run: hugetlb_unshare failed on the base as expected, the other selftests passed ($BUILD/logs/base-run)"* ]]
+	# The base was booted with the repo's selftests.
+	[ -f "$BUILD/base-run/tools/testing/selftests/tlb/t.c" ]
+	[ "$(git -C "$BUILD/base-run" rev-parse HEAD)" = "$(git -C "$BUILD/linux" rev-parse base)" ]
+}
+
+@test "base-run: the guarded selftest passing on the base is an error" {
+	boot_log ok ok
+	run "$WB/scripts/base-run.sh"
+	[ "$status" -eq 1 ]
+	[[ "$output" == *"base-run: hugetlb_unshare: expected to fail on the base, it did not ($BUILD/logs/base-run/selftests.log)"* ]]
+}
+
+@test "base-run: another selftest failing on the base is an error" {
+	boot_log 'not ok' 'not ok'
+	run "$WB/scripts/base-run.sh"
+	[ "$status" -eq 1 ]
+	[[ "$output" == *"base-run: exit_lazy: expected to pass on the base, it did not"* ]]
+}
+
+@test "base-run: an expected failure that did not run, and a WARN, are errors" {
+	boot_log ok 'not ok'
+	printf '%s\n' '[    1.0] WARNING: CPU: 1 PID: 7 at mm/a.c:1 f+0x1/0x2' 'WORKBENCH done' > "$STUB/console.log"
+	EXPECT_FAIL="hugetlb_unshare ptfree_lazy" run "$WB/scripts/base-run.sh"
+	[ "$status" -eq 1 ]
+	[[ "$output" == *"base-run: the base kernel's log has a WARN, BUG or oops"* ]]
+	[[ "$output" == *"base-run: ptfree_lazy, expected to fail on the base, did not run"* ]]
+	[[ "$output" == *"base-run failed; logs in $BUILD/logs/base-run"* ]]
+}
+
+@test "report --base: the lazy CPU's rounds with an IPI, base against series" {
+	boot_log ok 'not ok'
+	"$WB/scripts/base-run.sh"
+	mkdir -p "$BUILD/series"
+	sed 's/TLB shootdown in 0/TLB shootdown in 10/; s/not ok/ok/' "$STUB/selftests.log" > "$BUILD/series/selftests.log"
+	cp "$STUB/console.log" "$BUILD/series/"
+	NO_KUNIT=1 "$WB/scripts/results.sh" "$BUILD/series" "$BUILD/linux"
+	VCPUS=4 run "$WB/scripts/report.sh" --base "$BUILD/logs/base-run" "$BUILD/series" "$BUILD/linux"
+	[ "$status" -eq 0 ]
+	[[ "$output" == *"not ok 2 selftests: tlb: hugetlb_unshare"* ]]
+	echo "$output" | grep -qE '^  hugetlb_unshare\.munmap_2 +0 of 10 +10 of 10$'
+	echo "$output" | grep -qE '^  exit_lazy\.pages_1 +20 of 20 +20 of 20$'
+}
+
+@test "report --base: a folder without a base run is named" {
+	VCPUS=4 run "$WB/scripts/report.sh" --base "$BUILD/nothing" "$BUILD/series"
+	[ "$status" -eq 1 ]
+	[[ "$output" == *"no base results in $BUILD/nothing (scripts/base-run.sh)"* ]]
+}
