@@ -36,6 +36,9 @@ boot_log() {
 		echo '# #  RUN           hugetlb_unshare.munmap_2.unshare_while_lazy ...'
 		echo '# # munmap: CPU 3 stayed lazy in 10 rounds and got a TLB shootdown in 0'
 		echo "# $2 1 hugetlb_unshare.munmap_2.unshare_while_lazy"
+		echo '# #  RUN           hugetlb_unshare.munmap_4.unshare_while_lazy ...'
+		echo '# # hugetlb_unshare.c:297:unshare_while_lazy:round 2: lazy CPU 3 received no TLB shootdown'
+		echo "# $2 2 hugetlb_unshare.munmap_4.unshare_while_lazy"
 		echo "$2 2 selftests: tlb: hugetlb_unshare"
 		echo 'WORKBENCH selftests end'
 	} | sed 's/$/\r/' > "$STUB/selftests.log"
@@ -87,6 +90,8 @@ boot_log() {
 	[[ "$output" == *"not ok 2 selftests: tlb: hugetlb_unshare"* ]]
 	echo "$output" | grep -qE '^  hugetlb_unshare\.munmap_2 +0 of 10 +10 of 10$'
 	echo "$output" | grep -qE '^  exit_lazy\.pages_1 +20 of 20 +20 of 20$'
+	# A case the base stopped at its first round without an IPI.
+	echo "$output" | grep -qE '^  hugetlb_unshare\.munmap_4 +none, round 2 +none, round 2$'
 }
 
 @test "report --base: a folder without a base run is named" {
