@@ -8,8 +8,7 @@ load helpers
 setup() {
 	setup_workbench
 	fake_tarball
-	make_patch 0001-one.patch 'int b;' 'int bb;' 'mm: Change b'
-	"$WB/scripts/tree.sh"
+	one_patch_tree
 	mkdir -p "$WB/tools/testing/selftests/tlb"
 	echo 'int main(void) { return 0; }' > "$WB/tools/testing/selftests/tlb/t.c"
 	printf '#!/bin/sh\nexit 0\n' > "$WB/scripts/kernel.sh"

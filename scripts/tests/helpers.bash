@@ -75,11 +75,17 @@ make_patch() {
 	echo "$1" >> "$WB/patches/series"
 }
 
+# one_patch_tree: build/linux from the fake tarball (fake_tarball first)
+# and a one-patch series.
+one_patch_tree() {
+	make_patch 0001-one.patch 'int b;' 'int bb;' 'mm: Change b'
+	"$WB/scripts/tree.sh"
+}
+
 # series_tree LINE MSG: build/linux from the fake tarball and a one-patch
 # series, plus one more commit that appends LINE to mm/a.c (not in patches/).
 series_tree() {
-	make_patch 0001-one.patch 'int b;' 'int bb;' 'mm: Change b'
-	"$WB/scripts/tree.sh"
+	one_patch_tree
 	echo "$1" >> "$BUILD/linux/mm/a.c"
 	git -C "$BUILD/linux" commit -q -a -m "$2"
 }

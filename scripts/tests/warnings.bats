@@ -9,8 +9,7 @@ load helpers
 setup() {
 	setup_workbench
 	fake_tarball
-	make_patch 0001-one.patch 'int b;' 'int bb;' 'mm: Change b'
-	"$WB/scripts/tree.sh"
+	one_patch_tree
 	touch "$BUILD/linux/mm/a.o"
 	printf '#!/bin/sh\nexit 0\n' > "$WB/scripts/kernel.sh"
 	chmod +x "$WB/scripts/kernel.sh"
