@@ -1,14 +1,17 @@
 #!/usr/bin/env bash
-# usage: scripts/archive-uri.sh
+# usage: scripts/archive-uri.sh [SUITE]
 # Print the URI of the Debian archive this machine's apt configuration
-# uses for its own release (the one that serves the "main" component of
-# the codename in os-release), from deb822 .sources files or one-line
+# uses for SUITE (a source that serves "SUITE main"), or, when no source
+# names SUITE, the one it uses for its own release (the codename in
+# os-release): trixie-backports lives on the same archive as bookworm,
+# bookworm-security on its own.  From deb822 .sources files or one-line
 # sources.list files.  The workbench never names an archive host itself.
 # APT_ETC and OS_RELEASE override /etc/apt and /etc/os-release (tests).
 # shellcheck source-path=SCRIPTDIR
 . "$(dirname "$0")/common.sh"
 
-[ $# -eq 0 ] || die "usage: scripts/archive-uri.sh (no arguments)"
+[ $# -le 1 ] || die "usage: scripts/archive-uri.sh [SUITE]"
+suite=${1:-}
 etc=${APT_ETC:-/etc/apt}
 osr=${OS_RELEASE:-/etc/os-release}
 [ -r "$osr" ] || die "archive-uri: cannot read $osr"
@@ -23,7 +26,7 @@ done
 [ ${#files[@]} -gt 0 ] || die "archive-uri: no apt sources in $etc"
 
 # One "URI SUITE..." line per source that has the main component, then
-# the first whose suites include the codename itself.
+# the first whose suites include SUITE, else the codename itself.
 uri=$(for f in "${files[@]}"; do
 	case "$f" in
 	*.sources)
@@ -41,6 +44,8 @@ uri=$(for f in "${files[@]}"; do
 		sed -e 's/#.*//' -e 's/\[[^]]*\]//' "$f" |
 			awk '$1 == "deb" && NF >= 4 { for (i = 4; i <= NF; i++) if ($i == "main") { print $2, $3; break } }' ;;
 	esac
-done | awk -v c="$codename" '{ for (i = 2; i <= NF; i++) if ($i == c) { print $1; exit } }')
-[ -n "$uri" ] || die "archive-uri: no apt source in $etc serves '$codename main'"
+done | awk -v s="$suite" -v c="$codename" '
+	{ for (i = 2; i <= NF; i++) { if (s != "" && $i == s && !su) su = $1; if ($i == c && !cu) cu = $1 } }
+	END { if (su) print su; else if (cu) print cu }')
+[ -n "$uri" ] || die "archive-uri: no apt source in $etc serves '${suite:+$suite main' or '}$codename main'"
 echo "${uri%/}"

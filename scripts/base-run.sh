@@ -1,10 +1,13 @@
 #!/usr/bin/env bash
-# usage: [EXPECT_FAIL="TEST..."] scripts/base-run.sh [LOGDIR]
-# Boot the base without the series, with this repo's tlb selftests
-# (tools/testing/selftests/tlb), so that make run can set the counts of
-# the base beside those of the series.  The same test kernel
-# configuration (options the base lacks are left out) and the same boot
-# as make qemu-test, logs in LOGDIR (default build/logs/base-run).
+# usage: [BASE=NAME] [RUN_AT=REF] [EXPECT_FAIL="TEST..."] scripts/base-run.sh [LOGDIR]
+# Boot the base without the series (or, with RUN_AT, the base's tree at
+# REF, such as "series": the base with its series applied), with this
+# repo's tlb selftests (tools/testing/selftests/tlb), so that make run
+# can set the counts of the base beside those of the series, and make
+# stable those of a stable base beside its backports.  The same test
+# kernel configuration (options the tree lacks are left out) and the
+# same boot as make qemu-test, logs in LOGDIR (default
+# build/logs/base-run).
 # The selftests that guard the series' fixes (EXPECT_FAIL, default
 # hugetlb_unshare) must fail on the base, every other one must pass; a
 # WARN, BUG or oops, or a run that does not finish, is an error too.
@@ -17,7 +20,15 @@ src=$TOP/tools/testing/selftests/tlb
 [ -d "$src" ] || die "base-run: $src is missing"
 
 unset KOUT  # the base tree builds in place
-wt=$(worktree_at base-run)
+at=${RUN_AT:-$BASE_TAG}
+where="on the base"
+if [ "$at" = "$BASE_TAG" ]; then
+	wt=$(worktree_at base-run)
+else
+	where="at $at"
+	wt=$(worktree_at "run-$at")
+	git -C "$wt" checkout -q --detach "$at" || die "base-run: $KTREE has no $at (make tree)"
+fi
 rm -rf "$wt/tools/testing/selftests/tlb"
 mkdir -p "$wt/tools/testing/selftests"
 cp -r "$src" "$wt/tools/testing/selftests/tlb"
@@ -32,7 +43,7 @@ NO_KUNIT=1 "$TOP/scripts/results.sh" "$dir" "$wt" 2> "$dir/results.log" || true
 st=$dir/selftests.log
 bad=0
 if [ -s "$dir/oops.txt" ]; then
-	echo "base-run: the base kernel's log has a WARN, BUG or oops ($dir/console.log):" >&2
+	echo "base-run: the kernel's log ($where) has a WARN, BUG or oops ($dir/console.log):" >&2
 	head -5 "$dir/oops.txt" >&2
 	bad=1
 fi
@@ -50,12 +61,12 @@ for t in $ran; do
 	got=ok
 	grep -qE "^not ok [0-9]+ selftests: tlb: $t( |$)" <<< "$verdicts" && got=fail
 	if [ "$want" != "$got" ]; then
-		echo "base-run: $t: expected to $([ $want = ok ] && echo pass || echo fail) on the base, it did not ($st)" >&2
+		echo "base-run: $t: expected to $([ $want = ok ] && echo pass || echo fail) $where, it did not ($st)" >&2
 		bad=1
 	fi
 done
 for f in "${expect_fail[@]}"; do
-	grep -qxF "$f" <<< "$ran" || { echo "base-run: $f, expected to fail on the base, did not run ($st)" >&2; bad=1; }
+	grep -qxF "$f" <<< "$ran" || { echo "base-run: $f, expected to fail $where, did not run ($st)" >&2; bad=1; }
 done
 [ $bad = 0 ] || die "base-run failed; logs in $dir"
-step "base-run: ${expect_fail[*]:-no selftest} failed on the base as expected, the other selftests passed ($dir)"
+step "base-run: ${expect_fail[*]:-no selftest} failed $where as expected, the other selftests passed ($BASE_PKG $BASE_VERSION; $dir)"

@@ -1,10 +1,10 @@
 #!/usr/bin/env bash
-# usage: scripts/base-source.sh
-# Fetch the pinned base source package ($BASE_PKG=$BASE_VERSION from
-# $BASE_SUITE) and unpack its tarball to $TARBALL.  The suite is not in
-# the machine's apt sources: a private apt configuration under
-# build/apt names it, on the archive the machine itself uses
-# (archive-uri.sh).  Only this one package is downloaded, never
+# usage: [BASE=NAME] scripts/base-source.sh
+# Fetch the pinned source package of the base (scripts/bases:
+# $BASE_PKG=$BASE_VERSION from $BASE_SUITE) and unpack its tarball to
+# $TARBALL.  The suite need not be in the machine's apt sources: a
+# private apt configuration under build/apt names it, on the archive the
+# machine itself uses for it (archive-uri.sh).  Only this one package is downloaded, never
 # installed; the .deb is kept in $DEB_CACHE across clones.
 # shellcheck source-path=SCRIPTDIR
 . "$(dirname "$0")/common.sh"
@@ -15,7 +15,7 @@
 deb=$DEB_CACHE/${BASE_PKG}_${BASE_VERSION//:/%3a}_all.deb
 if [ ! -f "$deb" ]; then
 	[ -r "$BASE_KEYRING" ] || die "base: $BASE_KEYRING is missing: install debian-archive-keyring (make deps)"
-	uri=$("$(dirname "$0")/archive-uri.sh")
+	uri=$("$(dirname "$0")/archive-uri.sh" "$BASE_SUITE")
 	apt=$BUILD/apt
 	rm -rf "$apt"
 	mkdir -p "$apt/lists/partial" "$apt/cache/archives/partial" "$apt/etc/preferences.d" "$DEB_CACHE"

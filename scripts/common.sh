@@ -19,22 +19,35 @@ on_err() {
 trap 'on_err $? $LINENO' ERR
 
 TOP=$(cd "$(dirname "${BASH_SOURCE[0]}")/.." && pwd)
-BUILD=$(mkdir -p "${BUILD:-$TOP/build}" && cd "${BUILD:-$TOP/build}" && pwd)
+# The base and its series: one row of scripts/bases, chosen by BASE.
+BASES=${WB_BASES:-$TOP/scripts/bases}
+BASE_DEFAULT=$(awk '!/^#/ && NF { print $1; exit }' "$BASES")
+BASE=${BASE:-$BASE_DEFAULT}
+base_row=$(awk -v b="$BASE" '!/^#/ && $1 == b' "$BASES")
+if [ -z "$base_row" ]; then
+	printf 'error: BASE=%s is not a base in %s (there: %s)\n' "$BASE" "$BASES" \
+		"$(awk '!/^#/ && NF { print $1 }' "$BASES" | paste -sd ' ')" >&2
+	exit 1
+fi
+# The last field, the subject prefix, takes the rest of the row.
+read -r _ BASE_PKG BASE_VERSION BASE_SUITE base_series SUBJECT_PREFIX <<< "$base_row"
+PATCHES=$TOP/$base_series
+if [ "$BASE" = "$BASE_DEFAULT" ]; then
+	build_default=$TOP/build
+else
+	build_default=$TOP/build-$BASE
+fi
+BUILD=$(mkdir -p "${BUILD:-$build_default}" && cd "${BUILD:-$build_default}" && pwd)
 # The workbench's own tree (make tree); a KTREE given to make names a
 # user's tree for kernel, qemu-test and run only, passed as an argument.
 KTREE=$BUILD/linux
 LOGS=$BUILD/logs
-BASE_PKG=linux-source-7.3
-BASE_VERSION=7.3.4-1~bpo13+1
-BASE_SUITE=trixie-backports
 BASE_KEYRING=${BASE_KEYRING:-/usr/share/keyrings/debian-archive-keyring.gpg}
 # The downloaded base package outlives the clone, like the ccache below.
 DEB_CACHE=${DEB_CACHE:-${XDG_CACHE_HOME:-${HOME:-$BUILD}/.cache}/x86-lazy-tlb-workbench/debs}
 # WB_TARBALL: another tarball in its place, for the workbench's tests.
 TARBALL=${WB_TARBALL:-$BUILD/base/$BASE_PKG.tar.xz}
 BASE_TAG=base
-# The series' version, in every patch's subject.
-SUBJECT_PREFIX="PATCH v3"
 BASE_SUBJECT="Base: Debian $BASE_PKG $BASE_VERSION"
 
 # The compiler cache outlives the clone (a fresh clone, CI's included,
@@ -69,12 +82,23 @@ die() { printf 'error: %s\n' "$*" >&2; exit 1; }
 # series_patches: the patch files in series order, one path a line.
 series_patches() {
 	local p
-	[ -f "$TOP/patches/series" ] || die "patches/series is missing"
+	local rel=${PATCHES#"$TOP"/}
+	[ -f "$PATCHES/series" ] || die "$rel/series is missing"
 	while read -r p; do
 		case "$p" in ''|'#'*) continue ;; esac
-		[ -f "$TOP/patches/$p" ] || die "patches/series names $p, which is not in patches/"
-		printf '%s\n' "$TOP/patches/$p"
-	done < "$TOP/patches/series"
+		[ -f "$PATCHES/$p" ] || die "$rel/series names $p, which is not in $rel/"
+		printf '%s\n' "$PATCHES/$p"
+	done < "$PATCHES/series"
+}
+
+# series_complete: patches on disk but not in series are a broken export.
+series_complete() {
+	local extra
+	extra=$(cd "$PATCHES" && for p in 0*.patch; do
+		case "$p" in 0000-*) continue ;; esac
+		grep -qxF "$p" series || echo "$p"
+	done)
+	[ -z "$extra" ] || die "${PATCHES#"$TOP"/}/ holds patches that its series file does not list: $extra"
 }
 
 # progress_start STEP LOG: from now on, every PROGRESS_INTERVAL seconds

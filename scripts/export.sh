@@ -1,11 +1,13 @@
 #!/usr/bin/env bash
-# usage: [COVER=FILE] scripts/export.sh
-# Write the commits of build/linux (base..HEAD) back to patches/ with
-# git format-patch ([$SUBJECT_PREFIX]), keep the cover letter's subject
-# and blurb (or take them from COVER: the subject on its first line, the
-# blurb after the blank line that follows), refresh
-# its Cc list (get_maintainer.pl) and the repo's copies of the files the
-# series adds.  Refuses, leaving patches/ untouched, when the tree has
+# usage: [BASE=NAME] [COVER=FILE] scripts/export.sh
+# Write the commits of the base's tree (build/linux; base..HEAD) back to
+# its series folder (patches/, see scripts/bases) with git format-patch
+# ([$SUBJECT_PREFIX]), keep the cover letter's subject and blurb (or
+# take them from COVER: the subject on its first line, the blurb after
+# the blank line that follows), refresh its Cc list (get_maintainer.pl)
+# and the repo's copies of the files the series adds.  A backport series
+# (any base but the first) has no cover letter and adds no file the repo
+# mirrors.  Refuses, leaving the folder untouched, when the tree has
 # uncommitted changes or anything goes wrong before the final swap.
 # shellcheck source-path=SCRIPTDIR
 . "$(dirname "$0")/common.sh"
@@ -20,20 +22,25 @@ if [ -n "${COVER:-}" ]; then
 fi
 cd "$KTREE"
 dirty=$(git status --porcelain | sed -n '1,20p')
-[ -z "$dirty" ] || die "build/linux has uncommitted changes; commit or drop them first, patches/ left as it is:
+[ -z "$dirty" ] || die "$KTREE has uncommitted changes; commit or drop them first, patches/ left as it is:
 $dirty"
 n=$(git rev-list --count "$BASE_TAG"..HEAD)
-[ "$n" -gt 0 ] || die "build/linux has no commits on top of the base; patches/ left as it is"
+out=${PATCHES#"$TOP"/}/
+[ "$n" -gt 0 ] || die "$KTREE has no commits on top of the base; $out left as it is"
+main=
+[ "$BASE" != "$BASE_DEFAULT" ] || main=1
+[ -n "$main" ] || [ -z "${COVER:-}" ] || die "export: a backport series ($BASE) has no cover letter; $out left as it is"
 
 tmp=$(mktemp -d "$BUILD/export.XXXXXX")
 trap 'rm -rf "$tmp"' EXIT
 step "format-patch: $n commits"
-git format-patch -q --zero-commit --cover-letter --subject-prefix="$SUBJECT_PREFIX" \
+git format-patch -q --zero-commit ${main:+--cover-letter} --subject-prefix="$SUBJECT_PREFIX" \
 	-o "$tmp" "$BASE_TAG"..HEAD
 cover=$tmp/0000-cover-letter.patch
+if [ -n "$main" ]; then
 
 # The subject and blurb: from COVER, or as written in the old cover letter.
-old=$TOP/patches/0000-cover-letter.patch
+old=$PATCHES/0000-cover-letter.patch
 subject=
 if [ -n "${COVER:-}" ]; then
 	[ -f "$COVER" ] || die "export: COVER=$COVER is not a file; patches/ left as it is"
@@ -72,15 +79,16 @@ head += '\n' + '\n'.join('Cc: ' + c for c in cc)
 open(path, 'w').write(head + sep + body)
 PY
 fi
+fi
 
 # Every commit became one patch, and they apply in order.
 [ "$(find "$tmp" -name '0*.patch' ! -name '0000-*' | wc -l)" = "$n" ] ||
-	die "format-patch wrote an unexpected number of patches; patches/ left as it is"
+	die "format-patch wrote an unexpected number of patches; $out left as it is"
 (cd "$tmp" && find . -name '0*.patch' ! -name '0000-*' -printf '%f\n' | LC_ALL=C sort) > "$tmp/series"
 
 # Copies of the files the series adds, staged beside the patches.
 mkdir -p "$tmp/mirror"
-git diff --name-only --diff-filter=A "$BASE_TAG"..HEAD | while read -r f; do
+[ -z "$main" ] || git diff --name-only --diff-filter=A "$BASE_TAG"..HEAD | while read -r f; do
 	m=$(mirror_path "$f")
 	[ -n "$m" ] || continue
 	mkdir -p "$tmp/mirror/$(dirname "$m")"
@@ -88,9 +96,10 @@ git diff --name-only --diff-filter=A "$BASE_TAG"..HEAD | while read -r f; do
 done
 
 # The swap: nothing above touched the repo.
-rm -f "$TOP"/patches/0*.patch
-cp "$tmp"/0*.patch "$tmp/series" "$TOP/patches/"
-for d in $MIRROR_DIRS; do
+mkdir -p "$PATCHES"
+rm -f "$PATCHES"/0*.patch
+cp "$tmp"/0*.patch "$tmp/series" "$PATCHES/"
+[ -z "$main" ] || for d in $MIRROR_DIRS; do
 	[ -d "$TOP/$d" ] || continue
 	find "$TOP/$d" -type f ! -name README.md -delete
 done
@@ -98,4 +107,8 @@ done
 	mkdir -p "$TOP/$(dirname "$f")"
 	cp "$f" "$TOP/$f"
 done)
-step "patches/: cover letter + $n patches; added-file copies refreshed"
+if [ -n "$main" ]; then
+	step "$out: cover letter + $n patches; added-file copies refreshed"
+else
+	step "$out: $n patches"
+fi

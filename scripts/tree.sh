@@ -1,7 +1,8 @@
 #!/usr/bin/env bash
-# usage: scripts/tree.sh [FORCE=1 in the environment]
-# Make build/linux: the base tarball as one commit (tag "base"), then
-# the series applied on top with git am (branch "series").  A tree whose
+# usage: [BASE=NAME] [FORCE=1] scripts/tree.sh
+# Make the base's tree (build/linux; build-NAME/linux for a base other
+# than the first of scripts/bases): the base tarball as one commit (tag
+# "base"), then its series applied on top with git am (branch "series").  A tree whose
 # commits already match patches/ is left alone; one that differs is only
 # rebuilt with FORCE=1, so unexported work is never lost silently.
 # shellcheck source-path=SCRIPTDIR
@@ -34,17 +35,18 @@ if [ ! -d "$KTREE/.git" ]; then
 fi
 
 cd "$KTREE"
+rel=${KTREE#"$TOP"/}
 want=$(series_patches | while read -r p; do git patch-id --stable < "$p" | awk '{print $1}'; done)
 have=$(git log --reverse -p "$BASE_TAG"..HEAD | git patch-id --stable | awk '{print $1}')
 if [ "$want" = "$have" ]; then
-	step "build/linux already holds the series ($(git rev-list --count "$BASE_TAG"..HEAD) commits)"
+	step "$rel already holds the series ($(git rev-list --count "$BASE_TAG"..HEAD) commits)"
 	exit 0
 fi
 if [ "$(git rev-list --count "$BASE_TAG"..HEAD)" != 0 ] && [ "${FORCE:-0}" != 1 ]; then
-	die "build/linux has commits that differ from patches/: run 'make export' to keep them, or 'make tree FORCE=1' to drop them"
+	die "$rel has commits that differ from ${PATCHES#"$TOP"/}/: run 'make export' to keep them, or 'make tree FORCE=1' to drop them"
 fi
 [ -z "$(git status --porcelain --untracked-files=no)" ] || [ "${FORCE:-0}" = 1 ] ||
-	die "build/linux has uncommitted changes: commit and 'make export', or 'make tree FORCE=1'"
+	die "$rel has uncommitted changes: commit and 'make export', or 'make tree FORCE=1'"
 
 git checkout -q -f -B series "$BASE_TAG"
 patches=$(series_patches)
@@ -54,4 +56,4 @@ while read -r p; do
 	am_one "$KTREE" "$p"
 	n=$((n + 1))
 done <<< "$patches"
-step "build/linux: base + $n patches, branch series"
+step "$rel: base + $n patches, branch series"

@@ -82,3 +82,30 @@ setup() {
 	[ "$status" -eq 1 ]
 	[[ "$output" == *"no apt source in $APT_ETC serves 'trixie main'"* ]]
 }
+
+@test "archive-uri: a suite the machine's sources name comes from its own source" {
+	printf 'Types: deb\nURIs: http://security.test/debian-security\nSuites: bookworm-security\nComponents: main\n' \
+		> "$APT_ETC/sources.list.d/security.sources"
+	run "$WB/scripts/archive-uri.sh" bookworm-security
+	[ "$status" -eq 0 ]
+	[ "$output" = "http://security.test/debian-security" ]
+	run "$WB/scripts/archive-uri.sh" trixie-backports
+	[ "$status" -eq 0 ]
+	[ "$output" = "http://archive.test/debian" ]
+}
+
+@test "base-source: BASE picks another row of scripts/bases, with its own build folder" {
+	printf 'main linux-source-7.0 7.0.1-1 suite-a patches PATCH v9\nold linux-source-6.1 6.1.2-1 suite-b patches/old PATCH 6.1.y\n' \
+		> "$BATS_TEST_TMPDIR/bases"
+	export WB_BASES=$BATS_TEST_TMPDIR/bases BASE=old
+	unset BUILD WB_TARBALL
+	offered 6.1.1-1 6.1.2-1
+	run "$WB/scripts/base-source.sh"
+	[ "$status" -eq 0 ]
+	[[ "$output" == *"fetching linux-source-6.1 6.1.2-1 from suite-b"* ]]
+	[ -f "$WB/build-old/base/linux-source-6.1.tar.xz" ]
+	[ ! -e "$WB/build" ]
+	BASE=nosuch run "$WB/scripts/base-source.sh"
+	[ "$status" -eq 1 ]
+	[[ "$output" == *"BASE=nosuch is not a base in $WB_BASES (there: main old)"* ]]
+}

@@ -5,9 +5,8 @@
 # qemu-system-x86_64 first on PATH (stubs/, driven by files in $STUB).
 
 REPO=$(cd "$BATS_TEST_DIRNAME/../.." && pwd)
-BASE_VERSION=$(sed -n 's/^BASE_VERSION=//p' "$REPO/scripts/common.sh")
-BASE_PKG=$(sed -n 's/^BASE_PKG=//p' "$REPO/scripts/common.sh")
-BASE_SUITE=$(sed -n 's/^BASE_SUITE=//p' "$REPO/scripts/common.sh")
+# The default base: the first row of scripts/bases.
+read -r _ BASE_PKG BASE_VERSION BASE_SUITE _ < <(awk '!/^#/ && NF { print; exit }' "$REPO/scripts/bases")
 
 setup_workbench() {
 	WB=$BATS_TEST_TMPDIR/wb
@@ -24,7 +23,7 @@ setup_workbench() {
 	# makes the tests run either.)
 	unset CCACHE_DIR CCACHE_MAXSIZE KOUT KTREE FORCE PROGRESS_INTERVAL \
 		QEMU_TIMEOUT WB_TARBALL XDG_CACHE_HOME MUTANTS VCPUS DEB_CACHE \
-		BASE_KEYRING APT_ETC OS_RELEASE COVER \
+		BASE_KEYRING APT_ETC OS_RELEASE COVER BASE WB_BASES EXPECT_FAIL RUN_AT \
 		MAKEFLAGS MAKELEVEL MFLAGS MAKEOVERRIDES
 	export HOME=$BATS_TEST_TMPDIR/home
 	mkdir -p "$HOME"

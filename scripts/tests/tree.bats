@@ -115,3 +115,27 @@ setup() {
 	[[ "$output" == *"build/linux has uncommitted changes"* ]]
 	[ "$(digest "$WB/patches")" = "$before" ]
 }
+
+@test "export: a backport base writes its own folder, with no cover letter, and leaves the rest alone" {
+	printf 'main linux-source-7.0 7.0.1-1 suite-a patches PATCH v9\nold linux-source-6.1 6.1.2-1 suite-b patches/old PATCH 6.1.y\n' \
+		> "$BATS_TEST_TMPDIR/bases"
+	export WB_BASES=$BATS_TEST_TMPDIR/bases
+	mkdir -p "$WB/patches/old" "$WB/mm"
+	: > "$WB/patches/old/series"
+	echo 'kept' > "$WB/mm/added.c"
+	unset BUILD
+	BASE=old "$WB/scripts/tree.sh"
+	echo 'int d;' >> "$WB/build-old/linux/mm/a.c"
+	git -C "$WB/build-old/linux" commit -q -a -m 'mm: Add d'
+	BASE=old run "$WB/scripts/export.sh"
+	[ "$status" -eq 0 ]
+	[[ "$output" == *"patches/old/: 1 patches"* ]]
+	[ "$(cat "$WB/patches/old/series")" = 0001-mm-Add-d.patch ]
+	grep -q '^Subject: \[PATCH 6.1.y\] mm: Add d' "$WB/patches/old/0001-mm-Add-d.patch"
+	[ ! -e "$WB/patches/old/0000-cover-letter.patch" ]
+	[ "$(cat "$WB/mm/added.c")" = kept ]
+	printf 'x\n\ny\n' > "$BATS_TEST_TMPDIR/cover.txt"
+	BASE=old COVER=$BATS_TEST_TMPDIR/cover.txt run "$WB/scripts/export.sh"
+	[ "$status" -eq 1 ]
+	[[ "$output" == *"a backport series (old) has no cover letter"* ]]
+}

@@ -1,0 +1,26 @@
+#!/usr/bin/env bash
+# usage: [BASE=NAME] scripts/stable.sh   (default: the stable-6.12 row of scripts/bases)
+# The stable backports, proven on their own base: check.sh (git am one
+# by one onto a fresh copy of the base, checkpatch --strict, a build of
+# the test kernel after each), then two boots with this repo's tlb
+# selftests: the plain base, where the selftest of the unshare fix must
+# fail (STABLE_EXPECT_FAIL, default hugetlb_unshare), and the base with
+# the backports, where every selftest must pass.  No WARN, BUG or oops
+# in either.  Ends with both runs side by side (report.sh --base); the
+# logs are in the base's build folder (build-NAME/logs/stable-*).
+# shellcheck source-path=SCRIPTDIR
+BASE=${BASE:-stable-6.12}
+export BASE
+. "$(dirname "$0")/common.sh"
+
+[ $# -eq 0 ] || die "usage: scripts/stable.sh (no arguments; see the comment at its top)"
+[ "$BASE" != "$BASE_DEFAULT" ] ||
+	die "stable: BASE=$BASE is the upstream-facing series (make test checks it); name a stable base of scripts/bases"
+
+"$TOP/scripts/tree.sh"
+"$TOP/scripts/check.sh"
+step "stable: $BASE_PKG $BASE_VERSION without the backports"
+EXPECT_FAIL=${STABLE_EXPECT_FAIL-hugetlb_unshare} "$TOP/scripts/base-run.sh" "$LOGS/stable-plain"
+step "stable: $BASE_PKG $BASE_VERSION with the backports"
+RUN_AT=series EXPECT_FAIL= "$TOP/scripts/base-run.sh" "$LOGS/stable-backport"
+"$TOP/scripts/report.sh" --base "$LOGS/stable-plain" "$LOGS/stable-backport" "$KTREE"
