@@ -20,12 +20,12 @@ if [ -n "${COVER:-}" ]; then
 	[ -f "$COVER" ] || die "export: COVER=$COVER is not a file; patches/ left as it is"
 	COVER=$(realpath "$COVER")
 fi
+out=${PATCHES#"$TOP"/}/
 cd "$KTREE"
 dirty=$(git status --porcelain | sed -n '1,20p')
-[ -z "$dirty" ] || die "$KTREE has uncommitted changes; commit or drop them first, patches/ left as it is:
+[ -z "$dirty" ] || die "$KTREE has uncommitted changes; commit or drop them first, $out left as it is:
 $dirty"
 n=$(git rev-list --count "$BASE_TAG"..HEAD)
-out=${PATCHES#"$TOP"/}/
 [ "$n" -gt 0 ] || die "$KTREE has no commits on top of the base; $out left as it is"
 main=
 [ "$BASE" != "$BASE_DEFAULT" ] || main=1

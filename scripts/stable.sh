@@ -1,6 +1,7 @@
 #!/usr/bin/env bash
-# usage: [BASE=NAME] scripts/stable.sh   (default: the stable-6.12 row of scripts/bases)
-# The stable backports, proven on their own base: check.sh (git am one
+# usage: [BASE=NAME] scripts/stable.sh
+# The stable backports of every base of scripts/bases but the first (or
+# of BASE alone), each proven on its own base: check.sh (git am one
 # by one onto a fresh copy of the base, checkpatch --strict, a build of
 # the test kernel after each), then two boots with this repo's tlb
 # selftests: the plain base, where the selftest of the unshare fix must
@@ -9,8 +10,12 @@
 # in either.  Ends with both runs side by side (report.sh --base); the
 # logs are in the base's build folder (build-NAME/logs/stable-*).
 # shellcheck source-path=SCRIPTDIR
-BASE=${BASE:-stable-6.12}
-export BASE
+if [ -z "${BASE:-}" ]; then
+	bases=$(awk '!/^#/ && NF { if (n++) print $1 }' "${WB_BASES:-$(dirname "$0")/bases}")
+	[ -n "$bases" ] || { echo "error: stable: scripts/bases names no stable base" >&2; exit 1; }
+	for b in $bases; do BASE=$b "$0" "$@" || exit; done
+	exit 0
+fi
 . "$(dirname "$0")/common.sh"
 
 [ $# -eq 0 ] || die "usage: scripts/stable.sh (no arguments; see the comment at its top)"

@@ -117,3 +117,22 @@ boot_log() {
 	[ "$status" -eq 1 ]
 	[[ "$output" == *"stable: BASE=v3 is the upstream-facing series (make test checks it)"* ]]
 }
+
+@test "stable: without BASE, every base of scripts/bases but the first, in turn; a failure stops it" {
+	printf 'main linux-source-7.0 7.0.1-1 suite-a patches PATCH v9\nold linux-source-6.1 6.1.2-1 suite-b patches/old PATCH 6.1.y\nolder linux-source-5.15 5.15.3-1 suite-c patches/older PATCH 5.15.y\n' \
+		> "$BATS_TEST_TMPDIR/bases"
+	export WB_BASES=$BATS_TEST_TMPDIR/bases
+	# Every step a stub that names itself and its base.
+	for s in tree check base-run report; do
+		printf '#!/bin/sh\necho "%s $BASE ${RUN_AT:-base}"\n[ "$BASE/%s" != "$STUB_FAIL" ]\n' "$s" "$s" > "$WB/scripts/$s.sh"
+	done
+	run "$WB/scripts/stable.sh"
+	[ "$status" -eq 0 ]
+	[ "$(echo "$output" | grep -E '^[a-z-]+ [a-z]+ [a-z]+$' | paste -sd ' ')" = \
+	  "tree old base check old base base-run old base base-run old series report old base tree older base check older base base-run older base base-run older series report older base" ]
+	STUB_FAIL=old/check run "$WB/scripts/stable.sh"
+	[ "$status" -ne 0 ]
+	[[ "$output" == *"check old base"* ]]
+	[[ "$output" != *"base-run old"* ]]
+	[[ "$output" != *"older"* ]]
+}

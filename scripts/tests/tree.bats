@@ -53,7 +53,7 @@ setup() {
 	before=$(digest "$WB/patches")
 	run "$WB/scripts/export.sh"
 	[ "$status" -eq 1 ]
-	[[ "$output" == *"build/linux has uncommitted changes; commit or drop them first, patches/ left as it is"* ]]
+	[[ "$output" == *"/build/linux has uncommitted changes; commit or drop them first, patches/ left as it is"* ]]
 	[[ "$output" == *"M mm/a.c"* ]]
 	[ "$(digest "$WB/patches")" = "$before" ]
 }
