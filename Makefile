@@ -12,6 +12,10 @@ export VCPUS
 # The scripts find their folders and choose the kernel's output folder
 # and toolchain themselves: none of these may leak in from the caller.
 unexport BUILD KOUT KBUILD_OUTPUT ARCH CROSS_COMPILE LLVM
+# BASE=NAME (a row of scripts/bases) is for tree and export, which pass
+# it on; every other target picks its bases itself (stable: every base
+# but the first), whatever the caller's environment holds.
+unexport BASE RUN_AT
 
 # The tree that kernel, qemu-test and run build and boot: the
 # workbench's own (make tree), or with KTREE=/path/to/linux a tree of
@@ -61,7 +65,7 @@ deps:
 # The base tree with the series applied, ready to edit (build/linux).
 tree:
 	$(S)/deps.sh $(PKGS_TREE)
-	$(S)/tree.sh
+	BASE=$(BASE) $(S)/tree.sh
 
 $(OWN_TREE)/.git:
 	$(S)/deps.sh $(PKGS_TREE)
@@ -70,7 +74,7 @@ $(OWN_TREE)/.git:
 # The tree's commits back to patches/ and the added-file copies.
 export:
 	$(S)/deps.sh $(PKGS_BASE)
-	$(S)/export.sh
+	BASE=$(BASE) $(S)/export.sh
 
 # The patched test kernel, built incrementally.
 kernel: $(KTREE_READY)

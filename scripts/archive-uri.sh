@@ -3,8 +3,9 @@
 # Print the URI of the Debian archive this machine's apt configuration
 # uses for SUITE (a source that serves "SUITE main"), or, when no source
 # names SUITE, the one it uses for its own release (the codename in
-# os-release): trixie-backports lives on the same archive as bookworm,
-# bookworm-security on its own.  From deb822 .sources files or one-line
+# os-release): trixie-backports lives on the same archive as bookworm.
+# A security suite lives on an archive of its own: without a source that
+# names it, there is no URI to give.  From deb822 .sources files or one-line
 # sources.list files.  The workbench never names an archive host itself.
 # APT_ETC and OS_RELEASE override /etc/apt and /etc/os-release (tests).
 # shellcheck source-path=SCRIPTDIR
@@ -46,6 +47,11 @@ uri=$(for f in "${files[@]}"; do
 	esac
 done | awk -v s="$suite" -v c="$codename" '
 	{ for (i = 2; i <= NF; i++) { if (s != "" && $i == s && !su) su = $1; if ($i == c && !cu) cu = $1 } }
-	END { if (su) print su; else if (cu) print cu }')
-[ -n "$uri" ] || die "archive-uri: no apt source in $etc serves '${suite:+$suite main' or '}$codename main'"
+	END { if (su) print su; else if (cu && s !~ /-security$/) print cu }')
+if [ -z "$uri" ]; then
+	case "$suite" in
+	*-security) die "archive-uri: no apt source in $etc serves '$suite main' (a security suite is on an archive of its own)" ;;
+	esac
+	die "archive-uri: no apt source in $etc serves '${suite:+$suite main' or '}$codename main'"
+fi
 echo "${uri%/}"

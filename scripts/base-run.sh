@@ -25,9 +25,12 @@ where="on the base"
 if [ "$at" = "$BASE_TAG" ]; then
 	wt=$(worktree_at base-run)
 else
+	commit=$(git -C "$KTREE" rev-parse -q --verify "$at^{commit}") ||
+		die "base-run: $KTREE has no commit $at (make tree$WITH_BASE)"
 	where="at $at"
-	wt=$(worktree_at "run-$at")
-	git -C "$wt" checkout -q --detach "$at" || die "base-run: $KTREE has no $at (make tree)"
+	[ "$commit" = "$at" ] || where="at $at (${commit:0:12})"
+	wt=$(worktree_at run-series)
+	git -C "$wt" checkout -q --detach "$commit"
 fi
 rm -rf "$wt/tools/testing/selftests/tlb"
 mkdir -p "$wt/tools/testing/selftests"
@@ -69,4 +72,8 @@ for f in "${expect_fail[@]}"; do
 	grep -qxF "$f" <<< "$ran" || { echo "base-run: $f, expected to fail $where, did not run ($st)" >&2; bad=1; }
 done
 [ $bad = 0 ] || die "base-run failed; logs in $dir"
-step "base-run: ${expect_fail[*]:-no selftest} failed $where as expected, the other selftests passed ($BASE_PKG $BASE_VERSION; $dir)"
+if [ ${#expect_fail[@]} -gt 0 ]; then
+	step "base-run: ${expect_fail[*]} failed $where as expected, the other selftests passed ($BASE_PKG $BASE_VERSION; $dir)"
+else
+	step "base-run: every selftest passed $where ($BASE_PKG $BASE_VERSION; $dir)"
+fi

@@ -22,7 +22,7 @@ wt=$(worktree_at check)
 # CROSS_COMPILE" line another architecture (default x86_64).
 build_only=()
 for cfg in "$TOP"/kunit/build-only-*.config; do
-	[ -f "$cfg" ] && [ "$BASE" = "$BASE_DEFAULT" ] || continue
+	[ -f "$cfg" ] && [ -z "$BACKPORT" ] || continue
 	build_only+=("$cfg")
 	worktree_at "check-$(basename "$cfg" .config)" > /dev/null
 done
@@ -89,32 +89,32 @@ while read -r p; do
 done <<< "$patches"
 
 # The repo's copies of the files the series adds.
-if [ "$BASE" = "$BASE_DEFAULT" ]; then
-step "comparing the repo's copies of added files with the series"
-mirror_list=$(mktemp)
-trap 'rm -f "$mirror_list"' EXIT
-git -C "$wt" diff --name-only --diff-filter=A "$BASE_TAG"..HEAD | while read -r f; do
-	m=$(mirror_path "$f")
-	[ -n "$m" ] || continue
-	echo "$m" >> "$mirror_list"
-	if ! git -C "$wt" show "HEAD:$f" | cmp -s - "$TOP/$m"; then
-		echo "check: $m differs from $f as the series adds it (make export)" >&2
-		echo 1 > "$mirror_list.fail"
-	fi
-done
-for d in $MIRROR_DIRS; do
-	[ -d "$TOP/$d" ] || { echo "check: the folder $d/ is missing" >&2; fail=1; continue; }
-	while IFS= read -r -d '' f; do
-		rel=${f#"$TOP"/}
-		[ "$(basename "$rel")" = README.md ] && continue
-		grep -qxF "$rel" "$mirror_list" || { echo "check: $rel is not a file the series adds" >&2; fail=1; }
-	done < <(find "$TOP/$d" -type f -print0)
-	if ! grep -q "^$d/" "$mirror_list" && [ ! -f "$TOP/$d/README.md" ]; then
-		echo "check: $d/ gets no file from the series and has no README.md" >&2
-		fail=1
-	fi
-done
-[ ! -f "$mirror_list.fail" ] || { rm -f "$mirror_list.fail"; fail=1; }
+if [ -z "$BACKPORT" ]; then
+	step "comparing the repo's copies of added files with the series"
+	mirror_list=$(mktemp)
+	trap 'rm -f "$mirror_list"' EXIT
+	git -C "$wt" diff --name-only --diff-filter=A "$BASE_TAG"..HEAD | while read -r f; do
+		m=$(mirror_path "$f")
+		[ -n "$m" ] || continue
+		echo "$m" >> "$mirror_list"
+		if ! git -C "$wt" show "HEAD:$f" | cmp -s - "$TOP/$m"; then
+			echo "check: $m differs from $f as the series adds it (make export)" >&2
+			echo 1 > "$mirror_list.fail"
+		fi
+	done
+	for d in $MIRROR_DIRS; do
+		[ -d "$TOP/$d" ] || { echo "check: the folder $d/ is missing" >&2; fail=1; continue; }
+		while IFS= read -r -d '' f; do
+			rel=${f#"$TOP"/}
+			[ "$(basename "$rel")" = README.md ] && continue
+			grep -qxF "$rel" "$mirror_list" || { echo "check: $rel is not a file the series adds" >&2; fail=1; }
+		done < <(find "$TOP/$d" -type f -print0)
+		if ! grep -q "^$d/" "$mirror_list" && [ ! -f "$TOP/$d/README.md" ]; then
+			echo "check: $d/ gets no file from the series and has no README.md" >&2
+			fail=1
+		fi
+	done
+	[ ! -f "$mirror_list.fail" ] || { rm -f "$mirror_list.fail"; fail=1; }
 fi
 
 # No new W=1 or sparse warning in the C files the series touches.

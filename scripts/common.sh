@@ -38,6 +38,10 @@ else
 	build_default=$TOP/build-$BASE
 fi
 BUILD=$(mkdir -p "${BUILD:-$build_default}" && cd "${BUILD:-$build_default}" && pwd)
+# A backport series (any base but the first): set to 1.  WITH_BASE: the
+# make argument that names the base, for the commands messages suggest.
+BACKPORT= WITH_BASE=
+[ "$BASE" = "$BASE_DEFAULT" ] || BACKPORT=1 WITH_BASE=" BASE=$BASE"
 # The workbench's own tree (make tree); a KTREE given to make names a
 # user's tree for kernel, qemu-test and run only, passed as an argument.
 KTREE=$BUILD/linux
@@ -90,6 +94,9 @@ series_patches() {
 		printf '%s\n' "$PATCHES/$p"
 	done < "$PATCHES/series"
 }
+
+# backport_bases: the bases of scripts/bases but the first, one a line.
+backport_bases() { awk '!/^#/ && NF { if (n++) print $1 }' "$BASES"; }
 
 # series_complete: patches on disk but not in series are a broken export.
 series_complete() {
@@ -174,7 +181,7 @@ MIRROR_DIRS="arch-x86-mm include-asm-generic mm tools/testing/selftests/tlb Docu
 # copy of the base (build outputs kept, so builds stay incremental).
 worktree_at() {
 	local wt=$BUILD/$1
-	[ -d "$KTREE/.git" ] || die "no base tree: run make tree first"
+	[ -d "$KTREE/.git" ] || die "no base tree: run make tree$WITH_BASE first"
 	if [ ! -e "$wt/.git" ]; then
 		git -C "$KTREE" worktree prune
 		run_logged "creating the worktree $wt" "$LOGS/worktree-$1.log" \

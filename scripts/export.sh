@@ -14,10 +14,10 @@
 
 [ $# -eq 0 ] || die "usage: scripts/export.sh (no arguments; see the comment at its top)"
 
-[ -d "$KTREE/.git" ] || die "no kernel tree: run make tree first"
+[ -d "$KTREE/.git" ] || die "no kernel tree: run make tree$WITH_BASE first"
 # COVER is relative to where the export was started, not to the tree.
 if [ -n "${COVER:-}" ]; then
-	[ -f "$COVER" ] || die "export: COVER=$COVER is not a file; patches/ left as it is"
+	[ -f "$COVER" ] || die "export: COVER=$COVER is not a file; ${PATCHES#"$TOP"/}/ left as it is"
 	COVER=$(realpath "$COVER")
 fi
 out=${PATCHES#"$TOP"/}/
@@ -27,34 +27,33 @@ dirty=$(git status --porcelain | sed -n '1,20p')
 $dirty"
 n=$(git rev-list --count "$BASE_TAG"..HEAD)
 [ "$n" -gt 0 ] || die "$KTREE has no commits on top of the base; $out left as it is"
-main=
-[ "$BASE" != "$BASE_DEFAULT" ] || main=1
-[ -n "$main" ] || [ -z "${COVER:-}" ] || die "export: a backport series ($BASE) has no cover letter; $out left as it is"
+[ -z "$BACKPORT" ] || [ -z "${COVER:-}" ] || die "export: a backport series ($BASE) has no cover letter; $out left as it is"
 
 tmp=$(mktemp -d "$BUILD/export.XXXXXX")
 trap 'rm -rf "$tmp"' EXIT
 step "format-patch: $n commits"
-git format-patch -q --zero-commit ${main:+--cover-letter} --subject-prefix="$SUBJECT_PREFIX" \
+cover_opt=--cover-letter
+[ -z "$BACKPORT" ] || cover_opt=--no-cover-letter
+git format-patch -q --zero-commit $cover_opt --subject-prefix="$SUBJECT_PREFIX" \
 	-o "$tmp" "$BASE_TAG"..HEAD
 cover=$tmp/0000-cover-letter.patch
-if [ -n "$main" ]; then
-
-# The subject and blurb: from COVER, or as written in the old cover letter.
-old=$PATCHES/0000-cover-letter.patch
-subject=
-if [ -n "${COVER:-}" ]; then
-	[ -f "$COVER" ] || die "export: COVER=$COVER is not a file; patches/ left as it is"
-	subject=$(sed -n 1p "$COVER")
-	sed 1,2d "$COVER" > "$tmp/blurb"
-elif [ -f "$old" ]; then
-	subject=$(sed -n 's/^Subject: \[PATCH[^]]*\] //p' "$old")
-	awk '
-		!hdr && /^$/ { hdr = 1; next }
-		hdr && /^[^ ].* \([0-9]+\):$/ { exit }
-		hdr { print }' "$old" > "$tmp/blurb"
-fi
-if [ -n "$subject" ]; then
-	python3 - "$cover" "$subject" "$tmp/blurb" <<'PY'
+if [ -z "$BACKPORT" ]; then
+	# The subject and blurb: from COVER, or as written in the old cover letter.
+	old=$PATCHES/0000-cover-letter.patch
+	subject=
+	if [ -n "${COVER:-}" ]; then
+		[ -f "$COVER" ] || die "export: COVER=$COVER is not a file; $out left as it is"
+		subject=$(sed -n 1p "$COVER")
+		sed 1,2d "$COVER" > "$tmp/blurb"
+	elif [ -f "$old" ]; then
+		subject=$(sed -n 's/^Subject: \[PATCH[^]]*\] //p' "$old")
+		awk '
+			!hdr && /^$/ { hdr = 1; next }
+			hdr && /^[^ ].* \([0-9]+\):$/ { exit }
+			hdr { print }' "$old" > "$tmp/blurb"
+	fi
+	if [ -n "$subject" ]; then
+		python3 - "$cover" "$subject" "$tmp/blurb" <<'PY'
 import sys
 path, subject, blurb = sys.argv[1], sys.argv[2], open(sys.argv[3]).read().rstrip('\n')
 text = open(path).read()
@@ -62,13 +61,13 @@ text = text.replace('*** SUBJECT HERE ***', subject, 1)
 text = text.replace('*** BLURB HERE ***\n', blurb + '\n', 1)
 open(path, 'w').write(text)
 PY
-fi
+	fi
 
-# Cc: the maintainers and lists get_maintainer.pl names for the series.
-cc=$(./scripts/get_maintainer.pl --no-rolestats --no-git --no-git-fallback \
-	"$tmp"/0*.patch 2>/dev/null | grep -v '^$' | grep -v '^0000' | grep -v 'cover-letter' || true)
-if [ -n "$cc" ]; then
-	python3 - "$cover" <<PY
+	# Cc: the maintainers and lists get_maintainer.pl names for the series.
+	cc=$(./scripts/get_maintainer.pl --no-rolestats --no-git --no-git-fallback \
+		"$tmp"/0*.patch 2>/dev/null | grep -v '^$' | grep -v '^0000' | grep -v 'cover-letter' || true)
+	if [ -n "$cc" ]; then
+		python3 - "$cover" <<PY
 import sys
 path = sys.argv[1]
 cc = """$cc""".strip().splitlines()
@@ -78,7 +77,7 @@ head = '\n'.join(l for l in head.splitlines() if not l.startswith('Cc: '))
 head += '\n' + '\n'.join('Cc: ' + c for c in cc)
 open(path, 'w').write(head + sep + body)
 PY
-fi
+	fi
 fi
 
 # Every commit became one patch, and they apply in order.
@@ -88,7 +87,7 @@ fi
 
 # Copies of the files the series adds, staged beside the patches.
 mkdir -p "$tmp/mirror"
-[ -z "$main" ] || git diff --name-only --diff-filter=A "$BASE_TAG"..HEAD | while read -r f; do
+[ -n "$BACKPORT" ] || git diff --name-only --diff-filter=A "$BASE_TAG"..HEAD | while read -r f; do
 	m=$(mirror_path "$f")
 	[ -n "$m" ] || continue
 	mkdir -p "$tmp/mirror/$(dirname "$m")"
@@ -99,7 +98,7 @@ done
 mkdir -p "$PATCHES"
 rm -f "$PATCHES"/0*.patch
 cp "$tmp"/0*.patch "$tmp/series" "$PATCHES/"
-[ -z "$main" ] || for d in $MIRROR_DIRS; do
+[ -n "$BACKPORT" ] || for d in $MIRROR_DIRS; do
 	[ -d "$TOP/$d" ] || continue
 	find "$TOP/$d" -type f ! -name README.md -delete
 done
@@ -107,8 +106,8 @@ done
 	mkdir -p "$TOP/$(dirname "$f")"
 	cp "$f" "$TOP/$f"
 done)
-if [ -n "$main" ]; then
+if [ -z "$BACKPORT" ]; then
 	step "$out: cover letter + $n patches; added-file copies refreshed"
 else
-	step "$out: $n patches"
+	step "$out: $n patch(es), no cover letter"
 fi

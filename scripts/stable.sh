@@ -10,22 +10,25 @@
 # in either.  Ends with both runs side by side (report.sh --base); the
 # logs are in the base's build folder (build-NAME/logs/stable-*).
 # shellcheck source-path=SCRIPTDIR
-if [ -z "${BASE:-}" ]; then
-	bases=$(awk '!/^#/ && NF { if (n++) print $1 }' "${WB_BASES:-$(dirname "$0")/bases}")
-	[ -n "$bases" ] || { echo "error: stable: scripts/bases names no stable base" >&2; exit 1; }
-	for b in $bases; do BASE=$b "$0" "$@" || exit; done
-	exit 0
-fi
+given=${BASE:-}
 . "$(dirname "$0")/common.sh"
 
 [ $# -eq 0 ] || die "usage: scripts/stable.sh (no arguments; see the comment at its top)"
-[ "$BASE" != "$BASE_DEFAULT" ] ||
+if [ -z "$given" ]; then
+	bases=$(backport_bases)
+	[ -n "$bases" ] || die "stable: $BASES names no base but the first"
+	for b in $bases; do BASE=$b "$0" || exit; done
+	exit 0
+fi
+[ -n "$BACKPORT" ] ||
 	die "stable: BASE=$BASE is the upstream-facing series (make test checks it); name a stable base of scripts/bases"
 
 "$TOP/scripts/tree.sh"
 "$TOP/scripts/check.sh"
 step "stable: $BASE_PKG $BASE_VERSION without the backports"
-EXPECT_FAIL=${STABLE_EXPECT_FAIL-hugetlb_unshare} "$TOP/scripts/base-run.sh" "$LOGS/stable-plain"
+RUN_AT= EXPECT_FAIL=${STABLE_EXPECT_FAIL-hugetlb_unshare} "$TOP/scripts/base-run.sh" "$LOGS/stable-plain"
 step "stable: $BASE_PKG $BASE_VERSION with the backports"
-RUN_AT=series EXPECT_FAIL= "$TOP/scripts/base-run.sh" "$LOGS/stable-backport"
+# The commit check.sh built: the tree's HEAD, which tree.sh matched
+# with the series.
+RUN_AT=$(git -C "$KTREE" rev-parse HEAD) EXPECT_FAIL= "$TOP/scripts/base-run.sh" "$LOGS/stable-backport"
 "$TOP/scripts/report.sh" --base "$LOGS/stable-plain" "$LOGS/stable-backport" "$KTREE"

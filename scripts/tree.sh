@@ -43,10 +43,10 @@ if [ "$want" = "$have" ]; then
 	exit 0
 fi
 if [ "$(git rev-list --count "$BASE_TAG"..HEAD)" != 0 ] && [ "${FORCE:-0}" != 1 ]; then
-	die "$rel has commits that differ from ${PATCHES#"$TOP"/}/: run 'make export' to keep them, or 'make tree FORCE=1' to drop them"
+	die "$rel has commits that differ from ${PATCHES#"$TOP"/}/: run 'make export$WITH_BASE' to keep them, or 'make tree$WITH_BASE FORCE=1' to drop them"
 fi
 [ -z "$(git status --porcelain --untracked-files=no)" ] || [ "${FORCE:-0}" = 1 ] ||
-	die "$rel has uncommitted changes: commit and 'make export', or 'make tree FORCE=1'"
+	die "$rel has uncommitted changes: commit and 'make export$WITH_BASE', or 'make tree$WITH_BASE FORCE=1'"
 
 git checkout -q -f -B series "$BASE_TAG"
 patches=$(series_patches)

@@ -47,7 +47,7 @@ boot_log() {
 	boot_log ok 'not ok'
 	run "$WB/scripts/base-run.sh"
 	[ "$status" -eq 0 ]
-	[[ "$output" == *"base-run: hugetlb_unshare failed on the base as expected, the other selftests passed ("* ]]
+	[[ "$output" == *"base-run: hugetlb_unshare failed on the base as expected, the other selftests passed ($BASE_PKG $BASE_VERSION; $BUILD/logs/base-run)"* ]]
 	# The base was booted with the repo's selftests.
 	[ -f "$BUILD/base-run/tools/testing/selftests/tlb/t.c" ]
 	[ "$(git -C "$BUILD/base-run" rev-parse HEAD)" = "$(git -C "$BUILD/linux" rev-parse base)" ]
@@ -103,13 +103,22 @@ boot_log() {
 	boot_log ok ok
 	RUN_AT=series EXPECT_FAIL= run "$WB/scripts/base-run.sh" "$BUILD/logs/backport"
 	[ "$status" -eq 0 ]
-	[[ "$output" == *"base-run: no selftest failed at series as expected, the other selftests passed ("* ]]
+	[[ "$output" == *"base-run: every selftest passed at series ($(git -C "$BUILD/linux" rev-parse --short=12 series)) ($BASE_PKG $BASE_VERSION; $BUILD/logs/backport)"* ]]
 	[ "$(git -C "$BUILD/run-series" rev-parse HEAD)" = "$(git -C "$BUILD/linux" rev-parse series)" ]
 	[ -f "$BUILD/run-series/tools/testing/selftests/tlb/t.c" ]
 	boot_log ok 'not ok'
 	RUN_AT=series EXPECT_FAIL= run "$WB/scripts/base-run.sh" "$BUILD/logs/backport"
 	[ "$status" -eq 1 ]
-	[[ "$output" == *"base-run: hugetlb_unshare: expected to pass at series, it did not"* ]]
+	[[ "$output" == *"base-run: hugetlb_unshare: expected to pass at series ("*"), it did not"* ]]
+	# A ref is looked up in the base's tree, not in the worktree.
+	boot_log ok ok
+	RUN_AT=HEAD EXPECT_FAIL= run "$WB/scripts/base-run.sh" "$BUILD/logs/backport"
+	[ "$status" -eq 0 ]
+	[ "$(git -C "$BUILD/run-series" rev-parse HEAD)" = "$(git -C "$BUILD/linux" rev-parse HEAD)" ]
+	[[ "$output" == *"every selftest passed at HEAD ($(git -C "$BUILD/linux" rev-parse --short=12 HEAD))"* ]]
+	RUN_AT=nosuch run "$WB/scripts/base-run.sh"
+	[ "$status" -eq 1 ]
+	[[ "$output" == *"base-run: $BUILD/linux has no commit nosuch (make tree)"* ]]
 }
 
 @test "stable: refuses the upstream-facing base" {
@@ -122,17 +131,24 @@ boot_log() {
 	printf 'main linux-source-7.0 7.0.1-1 suite-a patches PATCH v9\nold linux-source-6.1 6.1.2-1 suite-b patches/old PATCH 6.1.y\nolder linux-source-5.15 5.15.3-1 suite-c patches/older PATCH 5.15.y\n' \
 		> "$BATS_TEST_TMPDIR/bases"
 	export WB_BASES=$BATS_TEST_TMPDIR/bases
-	# Every step a stub that names itself and its base.
+	unset BUILD
+	# Every step a stub that names itself, its base, what it boots and
+	# which selftests must fail; each base's tree has one commit.
 	for s in tree check base-run report; do
-		printf '#!/bin/sh\necho "%s $BASE ${RUN_AT:-base}"\n[ "$BASE/%s" != "$STUB_FAIL" ]\n' "$s" "$s" > "$WB/scripts/$s.sh"
+		printf '#!/bin/sh\necho "%s|$BASE|${RUN_AT:-base}|${EXPECT_FAIL-unset}"\n[ "$BASE/%s" != "$STUB_FAIL" ]\n' "$s" "$s" > "$WB/scripts/$s.sh"
 	done
+	for b in old older; do
+		git init -q "$WB/build-$b/linux"
+		git -C "$WB/build-$b/linux" commit -q --allow-empty -m "$b"
+	done
+	old=$(git -C "$WB/build-old/linux" rev-parse HEAD) older=$(git -C "$WB/build-older/linux" rev-parse HEAD)
 	run "$WB/scripts/stable.sh"
 	[ "$status" -eq 0 ]
-	[ "$(echo "$output" | grep -E '^[a-z-]+ [a-z]+ [a-z]+$' | paste -sd ' ')" = \
-	  "tree old base check old base base-run old base base-run old series report old base tree older base check older base base-run older base base-run older series report older base" ]
+	[ "$(echo "$output" | grep '|' | paste -sd ' ')" = \
+	  "tree|old|base|unset check|old|base|unset base-run|old|base|hugetlb_unshare base-run|old|$old| report|old|base|unset tree|older|base|unset check|older|base|unset base-run|older|base|hugetlb_unshare base-run|older|$older| report|older|base|unset" ]
 	STUB_FAIL=old/check run "$WB/scripts/stable.sh"
 	[ "$status" -ne 0 ]
-	[[ "$output" == *"check old base"* ]]
-	[[ "$output" != *"base-run old"* ]]
+	[[ "$output" == *"check|old|"* ]]
+	[[ "$output" != *"base-run|old"* ]]
 	[[ "$output" != *"older"* ]]
 }

@@ -109,3 +109,9 @@ setup() {
 	[ "$status" -eq 1 ]
 	[[ "$output" == *"BASE=nosuch is not a base in $WB_BASES (there: main old)"* ]]
 }
+
+@test "archive-uri: a security suite the machine's sources do not name: says so, no guess" {
+	run "$WB/scripts/archive-uri.sh" bookworm-security
+	[ "$status" -eq 1 ]
+	[[ "$output" == *"no apt source in $APT_ETC serves 'bookworm-security main' (a security suite is on an archive of its own)"* ]]
+}

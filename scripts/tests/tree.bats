@@ -129,7 +129,7 @@ setup() {
 	git -C "$WB/build-old/linux" commit -q -a -m 'mm: Add d'
 	BASE=old run "$WB/scripts/export.sh"
 	[ "$status" -eq 0 ]
-	[[ "$output" == *"patches/old/: 1 patches"* ]]
+	[[ "$output" == *"patches/old/: 1 patch(es), no cover letter"* ]]
 	[ "$(cat "$WB/patches/old/series")" = 0001-mm-Add-d.patch ]
 	grep -q '^Subject: \[PATCH 6.1.y\] mm: Add d' "$WB/patches/old/0001-mm-Add-d.patch"
 	[ ! -e "$WB/patches/old/0000-cover-letter.patch" ]
