@@ -39,6 +39,20 @@ MK
 	[ "$output" = "KOUT=unset BUILD=unset ARCH=unset CROSS_COMPILE=unset" ]
 }
 
+@test "make: BASE reaches tree and export only, RUN_AT no target" {
+	run env BASE=stable-6.12 RUN_AT=x make -s -C "$REPO" -f - probe <<'MK'
+include Makefile
+probe:
+	@echo "BASE=$${BASE-unset} RUN_AT=$${RUN_AT-unset}"
+MK
+	[ "$status" -eq 0 ]
+	[ "$output" = "BASE=unset RUN_AT=unset" ]
+	run make -n -C "$REPO" tree export BASE=stable-6.12
+	[ "$status" -eq 0 ]
+	[[ "$output" == *"BASE=stable-6.12 scripts/tree.sh"* ]]
+	[[ "$output" == *"BASE=stable-6.12 scripts/export.sh"* ]]
+}
+
 @test "make: every package the recipes name is one deps.sh is asked for" {
 	run recipe -p deps
 	pkgs=$(sed -n 's/^PKGS_[A-Z]* := //p' <<< "$output" | tr ' ' '\n' | grep -v '^\$' | sort -u)
