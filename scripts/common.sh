@@ -21,16 +21,18 @@ trap 'on_err $? $LINENO' ERR
 TOP=$(cd "$(dirname "${BASH_SOURCE[0]}")/.." && pwd)
 # The base and its series: one row of scripts/bases, chosen by BASE.
 BASES=${WB_BASES:-$TOP/scripts/bases}
-BASE_DEFAULT=$(awk '!/^#/ && NF { print $1; exit }' "$BASES")
+# base_names: the NAME of every row, in order; the first is the default.
+base_names() { awk '!/^#/ && NF { print $1 }' "$BASES"; }
+BASE_DEFAULT=$(base_names | sed -n 1p)
 BASE=${BASE:-$BASE_DEFAULT}
 base_row=$(awk -v b="$BASE" '!/^#/ && $1 == b' "$BASES")
-if [ -z "$base_row" ]; then
-	printf 'error: BASE=%s is not a base in %s (there: %s)\n' "$BASE" "$BASES" \
-		"$(awk '!/^#/ && NF { print $1 }' "$BASES" | paste -sd ' ')" >&2
-	exit 1
-fi
 # The last field, the subject prefix, takes the rest of the row.
 read -r _ BASE_PKG BASE_VERSION BASE_SUITE base_series SUBJECT_PREFIX <<< "$base_row"
+if [ -z "$SUBJECT_PREFIX" ]; then
+	printf 'error: BASE=%s is not a complete row of %s (bases there: %s)\n' "$BASE" "$BASES" \
+		"$(base_names | paste -sd ' ')" >&2
+	exit 1
+fi
 PATCHES=$TOP/$base_series
 if [ "$BASE" = "$BASE_DEFAULT" ]; then
 	build_default=$TOP/build
@@ -96,7 +98,7 @@ series_patches() {
 }
 
 # backport_bases: the bases of scripts/bases but the first, one a line.
-backport_bases() { awk '!/^#/ && NF { if (n++) print $1 }' "$BASES"; }
+backport_bases() { base_names | sed 1d; }
 
 # series_complete: patches on disk but not in series are a broken export.
 series_complete() {

@@ -29,6 +29,6 @@ step "stable: $BASE_PKG $BASE_VERSION without the backports"
 RUN_AT= EXPECT_FAIL=${STABLE_EXPECT_FAIL-hugetlb_unshare} "$TOP/scripts/base-run.sh" "$LOGS/stable-plain"
 step "stable: $BASE_PKG $BASE_VERSION with the backports"
 # The commit check.sh built: the tree's HEAD, which tree.sh matched
-# with the series.
-RUN_AT=$(git -C "$KTREE" rev-parse HEAD) EXPECT_FAIL= "$TOP/scripts/base-run.sh" "$LOGS/stable-backport"
+# with the series (base-run.sh looks it up in the tree).
+RUN_AT=HEAD EXPECT_FAIL= "$TOP/scripts/base-run.sh" "$LOGS/stable-backport"
 "$TOP/scripts/report.sh" --base "$LOGS/stable-plain" "$LOGS/stable-backport" "$KTREE"

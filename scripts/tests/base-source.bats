@@ -107,7 +107,7 @@ setup() {
 	[ ! -e "$WB/build" ]
 	BASE=nosuch run "$WB/scripts/base-source.sh"
 	[ "$status" -eq 1 ]
-	[[ "$output" == *"BASE=nosuch is not a base in $WB_BASES (there: main old)"* ]]
+	[[ "$output" == *"BASE=nosuch is not a complete row of $WB_BASES (bases there: main old)"* ]]
 }
 
 @test "archive-uri: a security suite the machine's sources do not name: says so, no guess" {
