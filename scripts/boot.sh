@@ -2,7 +2,8 @@
 # usage: scripts/boot.sh BZIMAGE INITRAMFS LOGDIR
 # One QEMU boot under TCG with a hard timeout.  The kernel console goes
 # to LOGDIR/console.log, the selftests' output (ttyS1) to
-# LOGDIR/selftests.log.  Settings: kunit/qemu.conf (VCPUS=N to override).
+# LOGDIR/selftests.log.  Settings: kunit/qemu.conf (VCPUS=N to override;
+# ONLY_SELFTESTS="NAME..." and ONLY_KUNIT=GLOB for a boot of those alone).
 # shellcheck source-path=SCRIPTDIR
 . "$(dirname "$0")/common.sh"
 . "$TOP/kunit/qemu.conf"
@@ -16,7 +17,7 @@ command -v qemu-system-x86_64 > /dev/null || die "qemu-system-x86_64 is missing 
 
 mkdir -p "$dir"
 rm -f "$dir"/console.log "$dir"/selftests.log "$dir"/qemu.log
-step "booting under TCG: $VCPUS vCPUs, $QEMU_MEM, timeout ${QEMU_TIMEOUT}s (console: $dir/console.log)"
+step "booting under TCG: $VCPUS vCPUs, $QEMU_MEM, timeout ${QEMU_TIMEOUT}s${ONLY_CMDLINE:+, only $ONLY_CMDLINE} (console: $dir/console.log)"
 rc=0
 progress_start "boot" "$dir/console.log"
 timeout -k 10 "$QEMU_TIMEOUT" qemu-system-x86_64 \

@@ -5,6 +5,8 @@
 # the selftests' port) are parsed by TREE's kunit.py;
 # every selftest case must pass or skip.  Writes LOGDIR/counts and
 # LOGDIR/stats.txt (TLB IPIs and nr_tlb_* deltas per selftest).
+# A boot of some tests only (ONLY_SELFTESTS, ONLY_KUNIT, as boot.sh got
+# them): each selftest named must have run, and a KUnit suite matched.
 # shellcheck source-path=SCRIPTDIR
 . "$(dirname "$0")/common.sh"
 
@@ -47,6 +49,9 @@ if ! grep -qx 'WORKBENCH kunit end' <<< "$serial"; then
 	bad=1
 elif [ "$suites" = 0 ] && grep -qx '1\.\.0' "$dir/kunit.ktap"; then
 	echo "qemu-test: kunit/.kunitconfig enables no KUnit suite; none ran" >&2
+elif [ -n "${ONLY_KUNIT:-}" ] && grep -qx '1\.\.0' "$dir/kunit.ktap"; then
+	echo "qemu-test: no KUnit suite matching kunit.filter_glob=$ONLY_KUNIT ran ($dir/kunit.ktap; is it built in?)" >&2
+	bad=1
 elif grep -qx '1\.\.0' "$dir/kunit.ktap"; then
 	echo "qemu-test: no KUnit suite ran ($dir/kunit.ktap; CONFIG_KUNIT_DEBUGFS off, or no suite built in?)" >&2
 	bad=1
@@ -83,6 +88,10 @@ if [ "$st_fail" != 0 ] || [ "$st_bins_bad" != 0 ]; then
 	bad=1
 fi
 [ "$st_bins" != 0 ] || { echo "qemu-test: no selftest ran ($st)" >&2; bad=1; }
+for t in ${ONLY_SELFTESTS:-}; do
+	grep -qE "^(not )?ok [0-9]+ selftests: [a-z0-9_]+: $t( |$)" <<< "$serial" ||
+		{ echo "qemu-test: $t, named in ONLY_SELFTESTS, did not run ($st)" >&2; bad=1; }
+done
 # A binary that died without reporting its cases still counts as a failure.
 [ "$st_bins_bad" = 0 ] || [ "$st_fail" != 0 ] || st_fail=$st_bins_bad
 

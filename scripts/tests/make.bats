@@ -53,6 +53,28 @@ MK
 	[[ "$output" == *"BASE=stable-6.12 scripts/export.sh"* ]]
 }
 
+@test "make: run boots the kernels it built once more on 8 vCPUs, exit_lazy and exit_stress alone" {
+	run recipe run
+	[ "$status" -eq 0 ]
+	eight='VCPUS=8 ONLY_SELFTESTS="exit_lazy exit_stress" ONLY_KUNIT=x86_tlb_exit'
+	[[ "$output" == *"$eight scripts/boot.sh build/linux/arch/x86/boot/bzImage build/initramfs.cpio build/logs/qemu-test-8"* ]]
+	[[ "$output" == *"$eight scripts/results.sh build/logs/qemu-test-8 build/linux"* ]]
+	[[ "$output" == *"$eight BOOT_ONLY=1 scripts/base-run.sh build/logs/base-run-8"* ]]
+	# After the 4-vCPU boots, before the report; no kernel built for them.
+	order=$(grep -nE 'scripts/(boot|base-run|report|kernel)\.sh' <<< "$output" | sed -E 's/^([0-9]+):.*scripts\/([a-z-]+)\.sh ([^ ]*).*/\2 \3/')
+	[ "$(echo "$order" | paste -sd ' ')" = "kernel build/linux boot build/linux/arch/x86/boot/bzImage base-run build/logs/base-run boot build/linux/arch/x86/boot/bzImage base-run build/logs/base-run-8 report --base" ]
+}
+
+@test "make: ONLY_SELFTESTS, ONLY_KUNIT and BOOT_ONLY of the caller reach no boot" {
+	run env ONLY_SELFTESTS=x ONLY_KUNIT=y BOOT_ONLY=1 make -s -C "$REPO" -f - probe <<'MK'
+include Makefile
+probe:
+	@echo "$${ONLY_SELFTESTS-unset} $${ONLY_KUNIT-unset} $${BOOT_ONLY-unset}"
+MK
+	[ "$status" -eq 0 ]
+	[ "$output" = "unset unset unset" ]
+}
+
 @test "make: every package the recipes name is one deps.sh is asked for" {
 	run recipe -p deps
 	pkgs=$(sed -n 's/^PKGS_[A-Z]* := //p' <<< "$output" | tr ' ' '\n' | grep -v '^\$' | sort -u)
