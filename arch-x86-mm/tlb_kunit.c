@@ -9,15 +9,24 @@
  * then flushes the mm, or changes what its CR3 holds, and checks which CPUs
  * got an IPI and that the others catch up through tlb_gen when they adopt
  * the mm again.
+ *
+ * x86_tlb_exit lets a test mm with page tables die (its last mmput()) while
+ * a helper CPU is lazy in it, and watches the page tables with a probe on
+ * the mm_page_free tracepoint: they must outlive the lazy CPU's hold on the
+ * mm, with no IPI to it, and be freed once it loads another mm.
  */
 #include <kunit/test.h>
 #include <linux/completion.h>
 #include <linux/delay.h>
 #include <linux/kernel_stat.h>
 #include <linux/kthread.h>
+#include <linux/mman.h>
 #include <linux/mmu_context.h>
 #include <linux/pm_qos.h>
 #include <linux/sched/mm.h>
+#include <linux/sched/signal.h>
+#include <linux/uaccess.h>
+#include <trace/events/kmem.h>
 #include <asm/hardirq.h>
 #include <asm/tlb.h>
 
@@ -551,6 +560,292 @@ static struct kunit_suite tlb_lam_suite = {
 	.test_cases = tlb_lam_cases,
 };
 
+/*
+ * Process exit: exit_mmap() leaves the page tables of an mm that a CPU is
+ * lazy in to destroy_context(), which frees them once no CPU has the mm
+ * loaded, with no IPI to the lazy CPU; past exit_pgtables_limit it
+ * flushes the lazy CPU and frees them at once, as before.
+ */
+
+/* The page tables under TEST_ADDR: P4D (5-level paging), PUD, PMD, PTE. */
+#define EXIT_TABLES	4
+
+struct exit_test {
+	struct mm_struct *mm;
+	unsigned long pfns[EXIT_TABLES];
+	unsigned int nr_tables;
+	bool freed[EXIT_TABLES];
+	int loaded_on[EXIT_TABLES];	/* a CPU with the mm loaded then, or -1 */
+};
+
+/* mm_page_free probe: note each table's first free, and who had the mm. */
+static void exit_probe_page_free(void *data, struct page *page,
+				 unsigned int order)
+{
+	struct exit_test *e = data;
+	unsigned long pfn = page_to_pfn(page);
+	unsigned int i;
+	int cpu;
+
+	for (i = 0; i < e->nr_tables; i++) {
+		if (e->pfns[i] != pfn || READ_ONCE(e->freed[i]))
+			continue;
+		for_each_possible_cpu(cpu)
+			if (READ_ONCE(per_cpu(cpu_tlbstate.loaded_mm, cpu)) == e->mm)
+				WRITE_ONCE(e->loaded_on[i], cpu);
+		WRITE_ONCE(e->freed[i], true);
+	}
+}
+
+static unsigned int exit_tables_freed(struct exit_test *e)
+{
+	unsigned int i, n = 0;
+
+	for (i = 0; i < e->nr_tables; i++)
+		n += READ_ONCE(e->freed[i]);
+	return n;
+}
+
+/* The tables that map TEST_ADDR in @e->mm, which this task uses. */
+static bool exit_collect_tables(struct exit_test *e)
+{
+	struct mm_struct *mm = e->mm;
+	bool ok = false;
+	pgd_t *pgd;
+	p4d_t *p4d;
+	pud_t *pud;
+	pmd_t *pmd;
+
+	mmap_read_lock(mm);
+	pgd = pgd_offset(mm, TEST_ADDR);
+	if (pgtable_l5_enabled())
+		e->pfns[e->nr_tables++] = pgd_pfn(*pgd);
+	p4d = p4d_offset(pgd, TEST_ADDR);
+	e->pfns[e->nr_tables++] = p4d_pfn(*p4d);
+	pud = pud_offset(p4d, TEST_ADDR);
+	e->pfns[e->nr_tables++] = pud_pfn(*pud);
+	pmd = pmd_offset(pud, TEST_ADDR);
+	if (pmd_present(*pmd) && !pmd_leaf(*pmd)) {
+		e->pfns[e->nr_tables++] = pmd_pfn(*pmd);
+		ok = true;
+	}
+	mmap_read_unlock(mm);
+	return ok;
+}
+
+/*
+ * Give @e a user mm with page tables under TEST_ADDR: this task maps and
+ * writes a page there, then leaves the mm lazily loaded on this CPU.
+ * False, with @e->mm to drop, if that failed.
+ */
+static bool exit_test_mm(struct kunit *test, struct exit_test *e)
+{
+	unsigned long addr;
+	bool ok = false;
+
+	e->mm = mm_alloc();
+	if (!e->mm)
+		return false;
+	e->mm->task_size = TASK_SIZE;
+	arch_pick_mmap_layout(e->mm, &current->signal->rlim[RLIMIT_STACK]);
+
+	kthread_use_mm(e->mm);
+	addr = vm_mmap(NULL, TEST_ADDR, PAGE_SIZE, PROT_READ | PROT_WRITE,
+		       MAP_PRIVATE | MAP_ANONYMOUS | MAP_FIXED, 0);
+	if (addr == TEST_ADDR && !put_user(1, (int __user *)addr))
+		ok = exit_collect_tables(e);
+	kthread_unuse_mm(e->mm);
+	return ok;
+}
+
+/* Make this CPU load @mm2, which drops its lazy reference to a dead mm. */
+static void exit_leave(struct mm_struct *mm2)
+{
+	kthread_use_mm(mm2);
+	kthread_unuse_mm(mm2);
+}
+
+/* What the exit of one test mm did, as exit_with_lazy_cpu() saw it. */
+struct exit_seen {
+	bool lazy_before;	/* the lazy CPU was lazy in the mm */
+	bool idle;		/* and ran nothing else until after the exit */
+	bool left;		/* it then loaded another mm */
+	unsigned int lazy_ipis;	/* TLB IPIs it got from the exit */
+	bool kept;		/* the mm kept its tables (MM_CONTEXT_EXIT_DEFER) */
+	unsigned long nr_kept;	/* how many */
+	unsigned int freed_at_exit;	/* tables freed by the exit itself */
+};
+
+/*
+ * Let a test mm die (its last mmput()) while the lazy CPU (and this one)
+ * are lazy in it; with @fallback, leave no room under exit_pgtables_limit.
+ * The test holds its own reference to the mm, so that what the exit did to
+ * it can be read before the mm is freed, by the test's mmdrop() once both
+ * CPUs have left it.  The probe is always unregistered before returning.
+ */
+static void exit_with_lazy_cpu(struct kunit *test, struct tlb_test *t,
+			       struct exit_test *e, bool fallback,
+			       struct exit_seen *seen)
+{
+	struct tlb_cpu *lazy = &t->lazy;
+	unsigned long limit = READ_ONCE(exit_pgtables_limit);
+	struct exit_pgtables_stats st;
+	bool ok;
+	int ret;
+
+	memset(e, 0, sizeof(*e));
+	memset(e->loaded_on, 0xff, sizeof(e->loaded_on));
+	memset(seen, 0, sizeof(*seen));
+	ok = exit_test_mm(test, e);
+	if (!ok) {
+		if (e->mm)
+			mmput(e->mm);
+		exit_leave(t->mm2);
+		KUNIT_FAIL(test, "could not map and write a page of the test mm");
+		return;
+	}
+	lazy->mm = e->mm;
+	ok = tlb_cpu_do(lazy, TLB_CPU_ADOPT);
+
+	ret = register_trace_mm_page_free(exit_probe_page_free, e);
+	if (fallback) {
+		exit_pgtables_stats(&st);
+		WRITE_ONCE(exit_pgtables_limit, st.held);
+	}
+	seen->lazy_ipis = tlb_ipis(lazy->cpu);
+	seen->lazy_before = ok && cpu_lazy_in(lazy->cpu, e->mm);
+
+	/* The last user goes: exit_mmap() runs here. */
+	mmgrab(e->mm);
+	mmput(e->mm);
+
+	seen->lazy_ipis = tlb_ipis(lazy->cpu) - seen->lazy_ipis;
+	seen->idle = tlb_cpu_stayed_idle(lazy);
+	WRITE_ONCE(exit_pgtables_limit, limit);
+	/* Tables the gather freed go through RCU. */
+	rcu_barrier();
+	seen->freed_at_exit = exit_tables_freed(e);
+	seen->kept = test_bit(MM_CONTEXT_EXIT_DEFER, &e->mm->context.flags);
+	seen->nr_kept = e->mm->context.nr_exit_pgtables;
+
+	/* Both CPUs leave the dead mm, then its last reference goes. */
+	lazy->mm = t->mm2;
+	seen->left = ok && tlb_cpu_do(lazy, TLB_CPU_ADOPT);
+	exit_leave(t->mm2);
+	mmdrop(e->mm);
+
+	if (!ret) {
+		unregister_trace_mm_page_free(exit_probe_page_free, e);
+		tracepoint_synchronize_unregister();
+	}
+	KUNIT_ASSERT_EQ(test, ret, 0);
+	KUNIT_ASSERT_TRUE(test, seen->left);
+}
+
+/* Every table of the dead mm was freed, with no CPU having it loaded. */
+static void exit_check_freed(struct kunit *test, struct exit_test *e)
+{
+	unsigned int i;
+
+	KUNIT_EXPECT_EQ_MSG(test, exit_tables_freed(e), e->nr_tables,
+			    "page tables of the dead mm leaked");
+	for (i = 0; i < e->nr_tables; i++)
+		KUNIT_EXPECT_EQ_MSG(test, e->loaded_on[i], -1,
+				    "table %u freed while CPU %d had the mm loaded",
+				    i, e->loaded_on[i]);
+}
+
+static void exit_test_skips(struct kunit *test)
+{
+	if (!IS_ENABLED(CONFIG_TRACEPOINTS))
+		kunit_skip(test, "needs the mm_page_free tracepoint");
+	if (cpu_feature_enabled(X86_FEATURE_XENPV))
+		kunit_skip(test, "Xen PV frees the page tables at exit");
+	if (!flush_tlb_multi_is_native())
+		kunit_skip(test, "remote flushes go through a hypervisor, not IPIs");
+}
+
+/*
+ * An mm dies with a CPU lazy in it: that CPU gets no IPI, the page tables
+ * stay until it loads another mm, and then are all freed.
+ */
+static void exit_defers_tables(struct kunit *test)
+{
+	struct tlb_test *t = test->priv;
+	struct exit_seen seen;
+	struct exit_test *e;
+	unsigned int try;
+
+	exit_test_skips(test);
+	e = kunit_kzalloc(test, sizeof(*e), GFP_KERNEL);
+	KUNIT_ASSERT_NOT_NULL(test, e);
+
+	for (try = 0; try < TLB_TRIES; try++) {
+		exit_with_lazy_cpu(test, t, e, false, &seen);
+		exit_check_freed(test, e);
+		if (seen.lazy_before && seen.idle)
+			break;
+	}
+	if (try == TLB_TRIES)
+		kunit_skip(test, "CPU %d was not left lazy and idle in each of %d tries",
+			   t->lazy.cpu, TLB_TRIES);
+
+	KUNIT_EXPECT_EQ_MSG(test, seen.lazy_ipis, 0,
+			    "the exit sent lazy CPU %d an IPI", t->lazy.cpu);
+	KUNIT_EXPECT_TRUE(test, seen.kept);
+	KUNIT_EXPECT_EQ(test, seen.nr_kept, e->nr_tables);
+	KUNIT_EXPECT_EQ_MSG(test, seen.freed_at_exit, 0,
+			    "tables freed while CPU %d was lazy in the mm",
+			    t->lazy.cpu);
+	kunit_info(test, "%u tables kept, %u IPIs to lazy CPU %d\n",
+		   e->nr_tables, seen.lazy_ipis, t->lazy.cpu);
+}
+
+/* Over exit_pgtables_limit, the exit flushes the lazy CPU as before. */
+static void exit_over_limit_flushes(struct kunit *test)
+{
+	struct tlb_test *t = test->priv;
+	struct exit_seen seen;
+	struct exit_test *e;
+	unsigned int try;
+
+	exit_test_skips(test);
+	e = kunit_kzalloc(test, sizeof(*e), GFP_KERNEL);
+	KUNIT_ASSERT_NOT_NULL(test, e);
+
+	for (try = 0; try < TLB_TRIES; try++) {
+		exit_with_lazy_cpu(test, t, e, true, &seen);
+		exit_check_freed(test, e);
+		if (seen.lazy_before && seen.idle)
+			break;
+	}
+	if (try == TLB_TRIES)
+		kunit_skip(test, "CPU %d was not left lazy and idle in each of %d tries",
+			   t->lazy.cpu, TLB_TRIES);
+
+	KUNIT_EXPECT_GE_MSG(test, seen.lazy_ipis, 1,
+			    "over the limit, the exit must flush lazy CPU %d",
+			    t->lazy.cpu);
+	KUNIT_EXPECT_FALSE(test, seen.kept);
+	KUNIT_EXPECT_EQ(test, seen.nr_kept, 0);
+	KUNIT_EXPECT_EQ(test, seen.freed_at_exit, e->nr_tables);
+}
+
+static struct kunit_case tlb_exit_cases[] = {
+	KUNIT_CASE(exit_defers_tables),
+	KUNIT_CASE(exit_over_limit_flushes),
+	{}
+};
+
+static struct kunit_suite tlb_exit_suite = {
+	.name = "x86_tlb_exit",
+	.init = tlb_test_init,
+	.exit = tlb_test_exit,
+	.test_cases = tlb_exit_cases,
+};
+
+kunit_test_suites(&tlb_lazy_suite, &tlb_lam_suite, &tlb_exit_suite);
+
 #ifdef CONFIG_DEBUG_TLB_LAZY
 /* A lazy CPU at tlb_gen 5 of the mm, as a flush from tlb_gen 5 left it. */
 static void lazy_view(struct lazy_tlb_view *v, struct mm_struct *mm)
@@ -618,7 +913,5 @@ static struct kunit_suite tlb_lazy_check_suite = {
 	.test_cases = tlb_lazy_check_cases,
 };
 
-kunit_test_suites(&tlb_lazy_suite, &tlb_lam_suite, &tlb_lazy_check_suite);
-#else
-kunit_test_suites(&tlb_lazy_suite, &tlb_lam_suite);
+kunit_test_suite(tlb_lazy_check_suite);
 #endif

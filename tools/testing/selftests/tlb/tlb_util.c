@@ -56,6 +56,9 @@ void tlb_msg(const char *fmt, ...)
  * MAIN_CPU in our affinity mask; -1 if there is none. The first call must
  * come before the test pins itself to MAIN_CPU: need_test_cpus() does it.
  */
+/* Stack of a test thread: enough for its small frames and the harness. */
+#define THREAD_STACK	(256 << 10)
+
 int remote_cpu(void)
 {
 	static int cpu = -2;
@@ -95,6 +98,25 @@ bool need_test_cpus(void)
 	return CPU_ISSET(MAIN_CPU, &set) && CPU_ISSET(remote, &set);
 }
 
+/*
+ * Up to @max CPUs to leave lazy, besides MAIN_CPU: REMOTE_CPU first, then
+ * the other CPUs of the affinity mask, highest first. Returns how many.
+ */
+int lazy_cpus(int *cpus, int max)
+{
+	int remote = remote_cpu(), n = 0, c;
+	cpu_set_t set;
+
+	if (remote < 0 || max < 1 || sched_getaffinity(0, sizeof(set), &set) ||
+	    !CPU_ISSET(remote, &set))
+		return 0;
+	cpus[n++] = remote;
+	for (c = CPU_SETSIZE - 1; c >= 0 && n < max; c--)
+		if (c != MAIN_CPU && c != remote && CPU_ISSET(c, &set))
+			cpus[n++] = c;
+	return n;
+}
+
 int pin_to_cpu(int cpu)
 {
 	cpu_set_t set;
@@ -104,7 +126,11 @@ int pin_to_cpu(int cpu)
 	return sched_setaffinity(0, sizeof(set), &set) ? -errno : 0;
 }
 
-/* Create a thread that runs on @cpu only, from its first instruction. */
+/*
+ * Create a thread that runs on @cpu only, from its first instruction. Its
+ * stack is small, so that the C library keeps the stacks of many exited
+ * threads for reuse: unmapping one would flush the CPUs lazy in the mm.
+ */
 int start_thread_on(pthread_t *thread, int cpu, void *(*fn)(void *),
 		    void *arg)
 {
@@ -118,6 +144,8 @@ int start_thread_on(pthread_t *thread, int cpu, void *(*fn)(void *),
 	if (ret)
 		return -ret;
 	ret = pthread_attr_setaffinity_np(&attr, sizeof(set), &set);
+	if (!ret)
+		ret = pthread_attr_setstacksize(&attr, THREAD_STACK);
 	if (!ret)
 		ret = pthread_create(thread, &attr, fn, arg);
 	pthread_attr_destroy(&attr);

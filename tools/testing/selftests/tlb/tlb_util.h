@@ -57,6 +57,7 @@ __printf(1, 2) void tlb_msg(const char *fmt, ...);
 
 int remote_cpu(void);
 bool need_test_cpus(void);
+int lazy_cpus(int *cpus, int max);
 int pin_to_cpu(int cpu);
 int start_thread_on(pthread_t *thread, int cpu, void *(*fn)(void *),
 		    void *arg);
