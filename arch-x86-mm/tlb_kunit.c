@@ -678,7 +678,7 @@ struct exit_seen {
 
 /*
  * Let a test mm die (its last mmput()) while the lazy CPU (and this one)
- * are lazy in it; with @fallback, leave no room under exit_pgtables_limit.
+ * are lazy in it; with @fallback, under an exit_pgtables_limit of 0.
  * The test holds its own reference to the mm, so that what the exit did to
  * it can be read before the mm is freed, by the test's mmdrop() once both
  * CPUs have left it.  The probe is always unregistered before returning.
@@ -689,7 +689,6 @@ static void exit_with_lazy_cpu(struct kunit *test, struct tlb_test *t,
 {
 	struct tlb_cpu *lazy = &t->lazy;
 	unsigned long limit = READ_ONCE(exit_pgtables_limit);
-	struct exit_pgtables_stats st;
 	bool ok;
 	int ret;
 
@@ -708,10 +707,9 @@ static void exit_with_lazy_cpu(struct kunit *test, struct tlb_test *t,
 	ok = tlb_cpu_do(lazy, TLB_CPU_ADOPT);
 
 	ret = register_trace_mm_page_free(exit_probe_page_free, e);
-	if (fallback) {
-		exit_pgtables_stats(&st);
-		WRITE_ONCE(exit_pgtables_limit, st.held);
-	}
+	/* No room at all: the reservation is at least one page. */
+	if (fallback)
+		WRITE_ONCE(exit_pgtables_limit, 0);
 	seen->lazy_ipis = tlb_ipis(lazy->cpu);
 	seen->lazy_before = ok && cpu_lazy_in(lazy->cpu, e->mm);
 
@@ -755,14 +753,37 @@ static void exit_check_freed(struct kunit *test, struct exit_test *e)
 				    i, e->loaded_on[i]);
 }
 
-static void exit_test_skips(struct kunit *test)
+/*
+ * Let a test mm die with a CPU lazy in it (exit_with_lazy_cpu()), until a
+ * try in which that CPU stayed lazy and idle, and check that its tables
+ * were all freed with no CPU having it loaded.  Returns the test mm's
+ * tables, and what the exit did in @seen.
+ */
+static struct exit_test *exit_test_run(struct kunit *test, bool fallback,
+				       struct exit_seen *seen)
 {
+	struct tlb_test *t = test->priv;
+	struct exit_test *e;
+	unsigned int try;
+
 	if (!IS_ENABLED(CONFIG_TRACEPOINTS))
 		kunit_skip(test, "needs the mm_page_free tracepoint");
 	if (cpu_feature_enabled(X86_FEATURE_XENPV))
 		kunit_skip(test, "Xen PV frees the page tables at exit");
 	if (!flush_tlb_multi_is_native())
 		kunit_skip(test, "remote flushes go through a hypervisor, not IPIs");
+	e = kunit_kzalloc(test, sizeof(*e), GFP_KERNEL);
+	KUNIT_ASSERT_NOT_NULL(test, e);
+
+	for (try = 0; try < TLB_TRIES; try++) {
+		exit_with_lazy_cpu(test, t, e, fallback, seen);
+		exit_check_freed(test, e);
+		if (seen->lazy_before && seen->idle)
+			return e;
+	}
+	kunit_skip(test, "CPU %d was not left lazy and idle in each of %d tries",
+		   t->lazy.cpu, TLB_TRIES);
+	return NULL;
 }
 
 /*
@@ -773,22 +794,7 @@ static void exit_defers_tables(struct kunit *test)
 {
 	struct tlb_test *t = test->priv;
 	struct exit_seen seen;
-	struct exit_test *e;
-	unsigned int try;
-
-	exit_test_skips(test);
-	e = kunit_kzalloc(test, sizeof(*e), GFP_KERNEL);
-	KUNIT_ASSERT_NOT_NULL(test, e);
-
-	for (try = 0; try < TLB_TRIES; try++) {
-		exit_with_lazy_cpu(test, t, e, false, &seen);
-		exit_check_freed(test, e);
-		if (seen.lazy_before && seen.idle)
-			break;
-	}
-	if (try == TLB_TRIES)
-		kunit_skip(test, "CPU %d was not left lazy and idle in each of %d tries",
-			   t->lazy.cpu, TLB_TRIES);
+	struct exit_test *e = exit_test_run(test, false, &seen);
 
 	KUNIT_EXPECT_EQ_MSG(test, seen.lazy_ipis, 0,
 			    "the exit sent lazy CPU %d an IPI", t->lazy.cpu);
@@ -806,22 +812,7 @@ static void exit_over_limit_flushes(struct kunit *test)
 {
 	struct tlb_test *t = test->priv;
 	struct exit_seen seen;
-	struct exit_test *e;
-	unsigned int try;
-
-	exit_test_skips(test);
-	e = kunit_kzalloc(test, sizeof(*e), GFP_KERNEL);
-	KUNIT_ASSERT_NOT_NULL(test, e);
-
-	for (try = 0; try < TLB_TRIES; try++) {
-		exit_with_lazy_cpu(test, t, e, true, &seen);
-		exit_check_freed(test, e);
-		if (seen.lazy_before && seen.idle)
-			break;
-	}
-	if (try == TLB_TRIES)
-		kunit_skip(test, "CPU %d was not left lazy and idle in each of %d tries",
-			   t->lazy.cpu, TLB_TRIES);
+	struct exit_test *e = exit_test_run(test, true, &seen);
 
 	KUNIT_EXPECT_GE_MSG(test, seen.lazy_ipis, 1,
 			    "over the limit, the exit must flush lazy CPU %d",

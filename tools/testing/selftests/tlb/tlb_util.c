@@ -19,6 +19,9 @@
 
 #include "tlb_util.h"
 
+/* Stack of a test thread: enough for its small frames and the harness. */
+#define THREAD_STACK	(256 << 10)
+
 #define POLL_US		100
 
 static __thread sigjmp_buf fault_env;
@@ -56,9 +59,6 @@ void tlb_msg(const char *fmt, ...)
  * MAIN_CPU in our affinity mask; -1 if there is none. The first call must
  * come before the test pins itself to MAIN_CPU: need_test_cpus() does it.
  */
-/* Stack of a test thread: enough for its small frames and the harness. */
-#define THREAD_STACK	(256 << 10)
-
 int remote_cpu(void)
 {
 	static int cpu = -2;
