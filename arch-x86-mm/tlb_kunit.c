@@ -894,8 +894,41 @@ static void lazy_check_decision(struct kunit *test)
 	mmput(mm);
 }
 
+/*
+ * For which CPU does freeing the page tables an exited mm kept warn?  One
+ * that has the mm loaded, running in it or lazy; none once it has left.
+ */
+static void exit_check_decision(struct kunit *test)
+{
+	struct mm_struct *mm = mm_alloc();
+	struct mm_struct *mm2 = mm_alloc();
+	unsigned int self, running, lazy, left;
+
+	KUNIT_ASSERT_NOT_NULL(test, mm);
+	KUNIT_ASSERT_NOT_NULL(test, mm2);
+	KUNIT_EXPECT_EQ(test, exit_pgtables_loaded_on(mm), nr_cpu_ids);
+
+	migrate_disable();
+	self = smp_processor_id();
+	kthread_use_mm(mm);
+	running = exit_pgtables_loaded_on(mm);
+	kthread_unuse_mm(mm);
+	lazy = exit_pgtables_loaded_on(mm);
+	kthread_use_mm(mm2);
+	kthread_unuse_mm(mm2);
+	left = exit_pgtables_loaded_on(mm);
+	migrate_enable();
+
+	KUNIT_EXPECT_EQ(test, running, self);
+	KUNIT_EXPECT_EQ(test, lazy, self);
+	KUNIT_EXPECT_EQ(test, left, nr_cpu_ids);
+	mmput(mm2);
+	mmput(mm);
+}
+
 static struct kunit_case tlb_lazy_check_cases[] = {
 	KUNIT_CASE(lazy_check_decision),
+	KUNIT_CASE(exit_check_decision),
 	{}
 };
 
