@@ -51,8 +51,9 @@ PKGS_KERNEL := $(PKGS_BASE) build-essential gcc make libc6-dev bc bison flex \
 # the arm64 cross build (kunit/build-only-arm64.config).
 # (No sparse: Debian 12's 0.6.4 is too old for 7.x, see warnings.sh.)
 PKGS_CHECK := $(PKGS_KERNEL) python3-ply python3-git gcc-aarch64-linux-gnu
-# Selftest install (lib.mk uses rsync), initramfs, the boot.
-PKGS_QEMU := $(PKGS_BASE) rsync cpio busybox-static qemu-system-x86
+# Selftest install (lib.mk uses rsync), initramfs, the boot (setpriv
+# ties QEMU to boot.sh).
+PKGS_QEMU := $(PKGS_BASE) rsync cpio busybox-static qemu-system-x86 util-linux
 PKGS_BATS := bats $(PKGS_BASE)
 
 .PHONY: help deps tree export kernel qemu-test base-run run check mutants stable bats test clean

@@ -822,9 +822,26 @@ static void exit_over_limit_flushes(struct kunit *test)
 	KUNIT_EXPECT_EQ(test, seen.freed_at_exit, e->nr_tables);
 }
 
+/*
+ * Which exits keep their tables on a CPU with INVLPGB, which QEMU lacks?
+ * Not one whose flush is an INVLPGB alone, an mm on its global ASID, but
+ * one still moving to it, whose flush IPIs the CPUs on the old ASID.  The
+ * decision is pinned here; the flush itself needs the hardware.
+ */
+static void exit_broadcast_decision(struct kunit *test)
+{
+	u16 global = TLB_NR_DYN_ASIDS;
+
+	KUNIT_EXPECT_FALSE(test, exit_flush_is_broadcast_only(0, false));
+	KUNIT_EXPECT_TRUE(test, exit_flush_is_broadcast_only(global, false));
+	KUNIT_EXPECT_FALSE_MSG(test, exit_flush_is_broadcast_only(global, true),
+			       "an exit during the move to a global ASID IPIs the lazy CPUs");
+}
+
 static struct kunit_case tlb_exit_cases[] = {
 	KUNIT_CASE(exit_defers_tables),
 	KUNIT_CASE(exit_over_limit_flushes),
+	KUNIT_CASE(exit_broadcast_decision),
 	{}
 };
 

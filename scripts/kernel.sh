@@ -42,22 +42,34 @@ wanted() {
 	     /^# CONFIG_[A-Za-z0-9_]+ is not set/ { last[$2] = "" }
 	     END { for (s in last) if (last[s] != "") print last[s] }' "$1"
 }
+# defined SYM...: does a Kconfig file of the tree define one of SYMs?
+defined() {
+	local re
+	re=$(printf '%s\n' "$@" | sed 's/^CONFIG_//' | paste -sd '|')
+	grep -rqxE --include='Kconfig*' "(menu)?config ($re)" "$tree"
+}
 # Reconfigure when the fragment changed, or when a line of it is not in
-# .config (a patch may just have added its symbol).
+# .config, unless it was left out as undefined and still is (a patch may
+# just have added its symbol).
+absent=$(wanted "$frag.new" | grep -vxFf <(cat "$out/.config" 2> /dev/null) |
+	grep -vxFf <(cat "$out/.config.leftout" 2> /dev/null) || true)
 if ! cmp -s "$frag.new" "$frag" || [ ! -f "$out/.config" ] ||
-   ! cmp -s "$frag.new" "$out/.config.fragment" 2>/dev/null ||
-   wanted "$frag.new" | grep -cvxFf "$out/.config" > /dev/null; then
+   ! cmp -s "$frag.new" "$out/.config.fragment" 2>/dev/null || [ -n "$absent" ] ||
+   { [ -s "$out/.config.leftout" ] && mapfile -t syms < <(sed 's/=.*//' "$out/.config.leftout") &&
+     defined "${syms[@]}"; }; then
 	step "$name: configuring $arch (allnoconfig${base[0]:+ + kunit/kernel.config + kunit/.kunitconfig}${EXTRA_CONFIG:+ + $(basename "$EXTRA_CONFIG")})"
 	mv "$frag.new" "$frag"
 	run_logged "configure $name" "$LOGS/$name-config.log" \
 		"${kmake[@]}" ARCH="$arch" CROSS_COMPILE="$cross" KCONFIG_ALLCONFIG="$frag" allnoconfig
 	# An option whose symbol the tree does not define yet (a patch later
 	# in the series adds it) is left out; any other dropped one is an error.
+	: > "$out/.config.leftout"
 	missing=$(wanted "$frag" | while read -r line; do
 		grep -qxF "$line" "$out/.config" && continue
 		sym=${line%%=*}
-		if ! grep -rqxE --include='Kconfig*' "(menu)?config ${sym#CONFIG_}" "$tree"; then
+		if ! defined "$sym"; then
 			step "$name: $sym is not defined in this tree (yet); left out"
+			echo "$line" >> "$out/.config.leftout"
 			continue
 		fi
 		echo "$line"

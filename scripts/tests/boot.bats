@@ -11,8 +11,72 @@ setup() {
 
 @test "boot: a QEMU that hangs is killed at the hard timeout, named with its log" {
 	QEMU_TIMEOUT=2 run "$WB/scripts/boot.sh" "$BUILD/bzImage" "$BUILD/initramfs.cpio" "$BUILD/boot"
+	[ "$status" -eq 124 ]
+	[[ "$output" == *"error: boot: QEMU did not finish within 2s and was killed; console: $BUILD/boot/console.log, selftests: $BUILD/boot/selftests.log, vCPUs: $BUILD/boot/hang.txt"* ]]
+	# The stub has no monitor: the dump says QEMU itself did not answer.
+	[[ "$output" == *"qemu-hang: the QEMU monitor ("*"/sock) did not answer"* ]]
+	[ -s "$STUB/qemu-pid" ]
+	! kill -0 "$(cat "$STUB/qemu-pid")" 2> /dev/null
+}
+
+@test "boot: QEMU goes with boot.sh, by TERM or by KILL" {
+	for sig in TERM KILL; do
+		rm -f "$STUB/qemu-pid"
+		QEMU_TIMEOUT=100 "$WB/scripts/boot.sh" "$BUILD/bzImage" "$BUILD/initramfs.cpio" "$BUILD/boot" 2> /dev/null &
+		boot=$!
+		for _ in $(seq 50); do [ -s "$STUB/qemu-pid" ] && break; sleep 0.1; done
+		qemu=$(cat "$STUB/qemu-pid")
+		kill -0 "$qemu"
+		kill -"$sig" "$boot"
+		wait "$boot" || true
+		for _ in $(seq 50); do kill -0 "$qemu" 2> /dev/null || break; sleep 0.1; done
+		! kill -0 "$qemu" 2> /dev/null
+	done
+}
+
+@test "qemu-hang: names each vCPU's function from the monitor's registers and System.map" {
+	printf '%s\n' 'CPU#0' 'RIP=ffffffff81a0b2c5 RFL=00000246 [---Z-P-] CPL=0 II=0 A20=1 SMM=0 HLT=1' \
+		'CPU#1' 'RIP=ffffffff8108c10a RFL=00000202 [-------] CPL=0 II=0 A20=1 SMM=0 HLT=0' \
+		'CPU#2' 'EIP=0000fff0 EFL=00000002 [-------] CPL=0 II=0 A20=1 SMM=0 HLT=1' > "$BATS_TEST_TMPDIR/regs"
+	printf '%s\n' 'ffffffff81000000 T _text' 'ffffffff8108c0f0 T smp_call_function_many_cond' \
+		'ffffffff81a0b2b0 t default_idle' 'ffffffff81a0b2c0 d not_text' > "$BATS_TEST_TMPDIR/map"
+	run python3 "$WB/scripts/qemu-hang.py" --registers "$BATS_TEST_TMPDIR/regs" --map "$BATS_TEST_TMPDIR/map"
+	[ "$status" -eq 0 ]
+	[ "${lines[0]}" = "qemu-hang: vCPU 0 at RIP ffffffff81a0b2c5 default_idle+0x15 (halted)" ]
+	[ "${lines[1]}" = "qemu-hang: vCPU 1 at RIP ffffffff8108c10a smp_call_function_many_cond+0x1a" ]
+	[ "${lines[2]}" = "qemu-hang: vCPU 2 at EIP fff0 (not in long mode) (halted)" ]
+	printf 'QEMU monitor\n' > "$BATS_TEST_TMPDIR/regs"
+	run python3 "$WB/scripts/qemu-hang.py" --registers "$BATS_TEST_TMPDIR/regs"
 	[ "$status" -eq 1 ]
-	[[ "$output" == *"boot: QEMU did not finish within 2s and was killed; console: $BUILD/boot/console.log"* ]]
+	[ "${lines[0]}" = "qemu-hang: no vCPU registers in the monitor's answer" ]
+}
+
+@test "qemu-hang: stops the guest through the monitor, then reads every vCPU's registers" {
+	sock=$BATS_TEST_TMPDIR/mon
+	# A monitor as QEMU 7.2's: a banner, a prompt after each answer, the
+	# command echoed with readline's escapes.
+	python3 - "$sock" "$BATS_TEST_TMPDIR/asked" <<'PY' &
+import socket, sys
+s = socket.socket(socket.AF_UNIX); s.bind(sys.argv[1]); s.listen(1)
+c, _ = s.accept()
+c.sendall(b"QEMU 7.2.22 monitor - type 'help' for more information\r\n(qemu) ")
+asked = []
+for _ in range(2):
+    line = b""
+    while not line.endswith(b"\n"):
+        line += c.recv(1)
+    cmd = line.decode().strip()
+    asked.append(cmd)
+    ans = "" if cmd == "stop" else "CPU#0\r\nRIP=ffffffff8108c10a RFL=00000202 HLT=0\r\n"
+    c.sendall(b"\x1b[K" + cmd.encode() + b"\r\n" + ans.encode() + b"(qemu) ")
+open(sys.argv[2], "w").write("\n".join(asked) + "\n")
+PY
+	for _ in $(seq 50); do [ -S "$sock" ] && break; sleep 0.1; done
+	run python3 "$WB/scripts/qemu-hang.py" --monitor "$sock"
+	wait
+	[ "$status" -eq 0 ]
+	[ "${lines[0]}" = "qemu-hang: vCPU 0 at RIP ffffffff8108c10a" ]
+	[ "$(cat "$BATS_TEST_TMPDIR/asked")" = "$(printf '%s\n' stop 'info registers -a')" ]
 }
 
 @test "results: a WARN in the console log fails the run, naming the log" {
@@ -113,4 +177,67 @@ init_selects() {
 	[[ "$output" == *"qemu-test: exit_stress, named in ONLY_SELFTESTS, did not run ($BUILD/run/selftests.log)"* ]]
 	[[ "$output" != *"exit_lazy, named"* ]]
 	[[ "$output" == *"qemu-test: no KUnit suite matching kunit.filter_glob=x86_tlb_exit ran ($BUILD/run/kunit.ktap; is it built in?)"* ]]
+}
+
+@test "boot: ONLY_SELFTESTS=none and ONLY_KUNIT=none run nothing of theirs, and a run of nothing passes only then" {
+	printf '%s\n' tlb:exit_lazy x86:lam_64 > "$BATS_TEST_TMPDIR/kselftest-list.txt"
+	tlb_selftests=none run init_selects "$BATS_TEST_TMPDIR/kselftest-list.txt"
+	[ "$status" -eq 0 ]
+	[ -z "$output" ]
+	mkdir -p "$BUILD/run"
+	echo 'WORKBENCH done' > "$BUILD/run/console.log"
+	printf '%s\r\n' 'WORKBENCH kunit begin' 'KTAP version 1' '1..0' 'WORKBENCH kunit end' \
+		'WORKBENCH selftests begin: 4 CPUs, only none' 'WORKBENCH selftests end' > "$BUILD/run/selftests.log"
+	ONLY_SELFTESTS=none ONLY_KUNIT=none run "$WB/scripts/results.sh" "$BUILD/run" "$BATS_TEST_TMPDIR"
+	[ "$status" -eq 0 ]
+	# Asked for every test, the same run fails.
+	run "$WB/scripts/results.sh" "$BUILD/run" "$BATS_TEST_TMPDIR"
+	[ "$status" -eq 1 ]
+	[[ "$output" == *"qemu-test: no selftest ran"* ]]
+	[[ "$output" == *"qemu-test: no KUnit suite ran"* ]]
+	# ONLY_SELFTESTS=none, yet one ran.
+	printf '%s\r\n' 'WORKBENCH kunit begin' 'KTAP version 1' '1..0' 'WORKBENCH kunit end' \
+		'WORKBENCH selftests begin: 4 CPUs' 'ok 1 selftests: tlb: exit_lazy' 'WORKBENCH selftests end' \
+		> "$BUILD/run/selftests.log"
+	ONLY_SELFTESTS=none ONLY_KUNIT=none run "$WB/scripts/results.sh" "$BUILD/run" "$BATS_TEST_TMPDIR"
+	[ "$status" -eq 1 ]
+	[[ "$output" == *"qemu-test: ONLY_SELFTESTS=none, yet a selftest ran"* ]]
+}
+
+# fake_kernel_tree DIR: a "kernel tree" whose allnoconfig keeps every
+# line of the fragment but CONFIG_NOPE (counted in $STUB/configured),
+# and whose build does nothing.
+fake_kernel_tree() {
+	mkdir -p "$1/arch/x86"
+	printf '%s\n' 'allnoconfig:' \
+		'	@grep -e "^CONFIG_" $(KCONFIG_ALLCONFIG) | grep -v "^CONFIG_NOPE=" > .config; echo x >> $(STUB)/configured' \
+		'bzImage:' '	@echo built' > "$1/Makefile"
+}
+
+@test "kernel: an option the tree does not define is left out, and not reconfigured for until a Kconfig defines it" {
+	tree=$BATS_TEST_TMPDIR/linux
+	fake_kernel_tree "$tree"
+	echo 'CONFIG_NOPE=y' > "$BATS_TEST_TMPDIR/extra.config"
+	export EXTRA_CONFIG=$BATS_TEST_TMPDIR/extra.config
+	run "$WB/scripts/kernel.sh" "$tree"
+	[ "$status" -eq 0 ]
+	[[ "$output" == *"linux: CONFIG_NOPE is not defined in this tree (yet); left out"* ]]
+	run "$WB/scripts/kernel.sh" "$tree"
+	[ "$status" -eq 0 ]
+	[[ "$output" != *configuring* ]]
+	[ "$(wc -l < "$STUB/configured")" -eq 1 ]
+	# A patch adds the symbol: configure again, and now its loss is an error.
+	printf 'config NOPE\n\tbool\n' > "$tree/Kconfig.nope"
+	run "$WB/scripts/kernel.sh" "$tree"
+	[ "$status" -eq 1 ]
+	[[ "$output" == *"Kconfig dropped options of the fragment (unmet dependencies?): CONFIG_NOPE=y"* ]]
+	[ "$(wc -l < "$STUB/configured")" -eq 2 ]
+	# A line of the fragment missing from .config, not left out: configure.
+	rm "$tree/Kconfig.nope"
+	run "$WB/scripts/kernel.sh" "$tree"
+	[ "$status" -eq 0 ]
+	sed -i '/^CONFIG_SMP=/d' "$tree/.config"
+	run "$WB/scripts/kernel.sh" "$tree"
+	[ "$status" -eq 0 ]
+	[[ "$output" == *"linux: configuring x86_64"* ]]
 }

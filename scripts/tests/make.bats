@@ -78,7 +78,7 @@ MK
 @test "make: every package the recipes name is one deps.sh is asked for" {
 	run recipe -p deps
 	pkgs=$(sed -n 's/^PKGS_[A-Z]* := //p' <<< "$output" | tr ' ' '\n' | grep -v '^\$' | sort -u)
-	for p in rsync cpio busybox-static qemu-system-x86 ccache bc bison flex libelf-dev \
+	for p in rsync cpio busybox-static qemu-system-x86 util-linux ccache bc bison flex libelf-dev \
 		openssl xz-utils git python3 perl gcc-aarch64-linux-gnu bats apt dpkg \
 		debian-archive-keyring; do
 		grep -qx "$p" <<< "$pkgs" || { echo "not named: $p"; false; }
