@@ -157,7 +157,7 @@ init_selects() {
 	[ "$status" -eq 0 ]
 	[[ "$output" != *", only "* ]]
 	cmdline=$(grep -A1 -x -- -append "$STUB/qemu-args" | sed -n 2p)
-	[[ "$cmdline" == "console=ttyS0 panic=-1 oops=panic tlb_hugepages=64 " ]]
+	[[ "$cmdline" == "console=ttyS0 panic=-1 oops=panic tsc=nowatchdog tlb_hugepages=64 " ]]
 	grep -A1 -x -- -smp "$STUB/qemu-args" | grep -qx 4
 	printf '%s\n' tlb:exit_lazy x86:lam_64 > "$BATS_TEST_TMPDIR/kselftest-list.txt"
 	run init_selects "$BATS_TEST_TMPDIR/kselftest-list.txt"
