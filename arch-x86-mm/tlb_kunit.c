@@ -13,7 +13,8 @@
  * x86_tlb_exit lets a test mm with page tables die (its last mmput()) while
  * a helper CPU is lazy in it, and watches the page tables with a probe on
  * the mm_page_free tracepoint: they must outlive the lazy CPU's hold on the
- * mm, with no IPI to it, and be freed once it loads another mm.
+ * mm, with no IPI to it, and be freed once it loads another mm.  A helper
+ * that keeps running in the mm through the exit must get the exit's flush.
  */
 #include <kunit/test.h>
 #include <linux/completion.h>
@@ -668,9 +669,10 @@ static void exit_leave(struct mm_struct *mm2)
 /* What the exit of one test mm did, as exit_with_lazy_cpu() saw it. */
 struct exit_seen {
 	bool lazy_before;	/* the lazy CPU was lazy in the mm */
-	bool idle;		/* and ran nothing else until after the exit */
+	bool idle;		/* it, and the running CPU, switched to nothing */
 	bool left;		/* it then loaded another mm */
 	unsigned int lazy_ipis;	/* TLB IPIs it got from the exit */
+	unsigned int running_ipis;	/* ... and the running CPU, if any */
 	bool kept;		/* the mm kept its tables (MM_CONTEXT_EXIT_DEFER) */
 	unsigned long nr_kept;	/* how many */
 	unsigned int freed_at_exit;	/* tables freed by the exit itself */
@@ -678,16 +680,20 @@ struct exit_seen {
 
 /*
  * Let a test mm die (its last mmput()) while the lazy CPU (and this one)
- * are lazy in it; with @fallback, under an exit_pgtables_limit of 0.
- * The test holds its own reference to the mm, so that what the exit did to
- * it can be read before the mm is freed, by the test's mmdrop() once both
- * CPUs have left it.  The probe is always unregistered before returning.
+ * are lazy in it; with @fallback, under an exit_pgtables_limit of 0; with
+ * @running, while the running CPU keeps running in it (kthread_use_mm(),
+ * which holds mm_count only).  The test holds its own reference to the
+ * mm, so that what the exit did to it can be read before the mm is freed,
+ * by the test's mmdrop() once every CPU has left it.  The probe is always
+ * unregistered before returning.
  */
 static void exit_with_lazy_cpu(struct kunit *test, struct tlb_test *t,
 			       struct exit_test *e, bool fallback,
-			       struct exit_seen *seen)
+			       struct tlb_cpu *running, struct exit_seen *seen)
 {
 	struct tlb_cpu *lazy = &t->lazy;
+	u64 run_switches = 0;
+	bool run = false;
 	unsigned long limit = READ_ONCE(exit_pgtables_limit);
 	bool ok;
 	int ret;
@@ -705,12 +711,21 @@ static void exit_with_lazy_cpu(struct kunit *test, struct tlb_test *t,
 	}
 	lazy->mm = e->mm;
 	ok = tlb_cpu_do(lazy, TLB_CPU_ADOPT);
+	if (running) {
+		running->mm = e->mm;
+		run = tlb_cpu_do(running, TLB_CPU_RUN);
+		ok = ok && run;
+	}
 
 	ret = register_trace_mm_page_free(exit_probe_page_free, e);
 	/* No room at all: the reservation is at least one page. */
 	if (fallback)
 		WRITE_ONCE(exit_pgtables_limit, 0);
 	seen->lazy_ipis = tlb_ipis(lazy->cpu);
+	if (run) {
+		seen->running_ipis = tlb_ipis(running->cpu);
+		run_switches = nr_context_switches_cpu(running->cpu);
+	}
 	seen->lazy_before = ok && cpu_lazy_in(lazy->cpu, e->mm);
 
 	/* The last user goes: exit_mmap() runs here. */
@@ -718,7 +733,12 @@ static void exit_with_lazy_cpu(struct kunit *test, struct tlb_test *t,
 	mmput(e->mm);
 
 	seen->lazy_ipis = tlb_ipis(lazy->cpu) - seen->lazy_ipis;
+	if (run)
+		seen->running_ipis = tlb_ipis(running->cpu) - seen->running_ipis;
 	seen->idle = tlb_cpu_stayed_idle(lazy);
+	/* Preempted, the running CPU is lazy, and rightly gets no IPI. */
+	if (run && nr_context_switches_cpu(running->cpu) != run_switches)
+		seen->idle = false;
 	WRITE_ONCE(exit_pgtables_limit, limit);
 	/* Tables the gather freed go through RCU. */
 	rcu_barrier();
@@ -726,9 +746,19 @@ static void exit_with_lazy_cpu(struct kunit *test, struct tlb_test *t,
 	seen->kept = test_bit(MM_CONTEXT_EXIT_DEFER, &e->mm->context.flags);
 	seen->nr_kept = e->mm->context.nr_exit_pgtables;
 
-	/* Both CPUs leave the dead mm, then its last reference goes. */
+	/* Every CPU leaves the dead mm, then its last reference goes. */
 	lazy->mm = t->mm2;
 	seen->left = ok && tlb_cpu_do(lazy, TLB_CPU_ADOPT);
+	if (run) {
+		/* It stops lazy in the dead mm, then leaves it too. */
+		if (tlb_cpu_stop_running(running)) {
+			running->mm = t->mm2;
+			seen->left = tlb_cpu_do(running, TLB_CPU_ADOPT) &&
+				     seen->left;
+		} else {
+			seen->left = false;	/* still in the mm: don't touch */
+		}
+	}
 	exit_leave(t->mm2);
 	mmdrop(e->mm);
 
@@ -760,6 +790,7 @@ static void exit_check_freed(struct kunit *test, struct exit_test *e)
  * tables, and what the exit did in @seen.
  */
 static struct exit_test *exit_test_run(struct kunit *test, bool fallback,
+				       struct tlb_cpu *running,
 				       struct exit_seen *seen)
 {
 	struct tlb_test *t = test->priv;
@@ -776,12 +807,12 @@ static struct exit_test *exit_test_run(struct kunit *test, bool fallback,
 	KUNIT_ASSERT_NOT_NULL(test, e);
 
 	for (try = 0; try < TLB_TRIES; try++) {
-		exit_with_lazy_cpu(test, t, e, fallback, seen);
+		exit_with_lazy_cpu(test, t, e, fallback, running, seen);
 		exit_check_freed(test, e);
 		if (seen->lazy_before && seen->idle)
 			return e;
 	}
-	kunit_skip(test, "CPU %d was not left lazy and idle in each of %d tries",
+	kunit_skip(test, "lazy CPU %d, or the running CPU, disturbed in each of %d tries",
 		   t->lazy.cpu, TLB_TRIES);
 	return NULL;
 }
@@ -794,7 +825,7 @@ static void exit_defers_tables(struct kunit *test)
 {
 	struct tlb_test *t = test->priv;
 	struct exit_seen seen;
-	struct exit_test *e = exit_test_run(test, false, &seen);
+	struct exit_test *e = exit_test_run(test, false, NULL, &seen);
 
 	KUNIT_EXPECT_EQ_MSG(test, seen.lazy_ipis, 0,
 			    "the exit sent lazy CPU %d an IPI", t->lazy.cpu);
@@ -812,7 +843,7 @@ static void exit_over_limit_flushes(struct kunit *test)
 {
 	struct tlb_test *t = test->priv;
 	struct exit_seen seen;
-	struct exit_test *e = exit_test_run(test, true, &seen);
+	struct exit_test *e = exit_test_run(test, true, NULL, &seen);
 
 	KUNIT_EXPECT_GE_MSG(test, seen.lazy_ipis, 1,
 			    "over the limit, the exit must flush lazy CPU %d",
@@ -820,6 +851,29 @@ static void exit_over_limit_flushes(struct kunit *test)
 	KUNIT_EXPECT_FALSE(test, seen.kept);
 	KUNIT_EXPECT_EQ(test, seen.nr_kept, 0);
 	KUNIT_EXPECT_EQ(test, seen.freed_at_exit, e->nr_tables);
+}
+
+/*
+ * A kthread keeps running in the dying mm (kthread_use_mm()): its TLB may
+ * map the pages the exit frees, so the exit must flush it, while the lazy
+ * CPU still gets no IPI and the tables are kept.
+ */
+static void exit_flushes_running_cpu(struct kunit *test)
+{
+	struct tlb_test *t = test->priv;
+	struct exit_seen seen;
+	struct exit_test *e;
+
+	if (!t->running.task)
+		kunit_skip(test, "needs 3 online CPUs");
+	e = exit_test_run(test, false, &t->running, &seen);
+	KUNIT_EXPECT_GE_MSG(test, seen.running_ipis, 1,
+			    "the exit did not flush CPU %d, running in the mm",
+			    t->running.cpu);
+	KUNIT_EXPECT_EQ_MSG(test, seen.lazy_ipis, 0,
+			    "the exit sent lazy CPU %d an IPI", t->lazy.cpu);
+	KUNIT_EXPECT_TRUE(test, seen.kept);
+	KUNIT_EXPECT_EQ(test, seen.nr_kept, e->nr_tables);
 }
 
 /*
@@ -841,6 +895,7 @@ static void exit_broadcast_decision(struct kunit *test)
 static struct kunit_case tlb_exit_cases[] = {
 	KUNIT_CASE(exit_defers_tables),
 	KUNIT_CASE(exit_over_limit_flushes),
+	KUNIT_CASE(exit_flushes_running_cpu),
 	KUNIT_CASE(exit_broadcast_decision),
 	{}
 };

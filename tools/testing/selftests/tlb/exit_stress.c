@@ -160,7 +160,10 @@ static void *touch(void *arg)
 	return NULL;
 }
 
-/* Child: map and fill, read from every other CPU, tell, wait, exit. */
+/*
+ * Child: map and fill, read from every other CPU, wait for those threads
+ * to be gone, tell, wait, exit.
+ */
 static int run_child(const int *cpus, int n, int done_fd, int go_fd)
 {
 	pthread_t thread[MAX_CPUS];
@@ -168,7 +171,7 @@ static int run_child(const int *cpus, int n, int done_fd, int go_fd)
 	unsigned int i;
 	int c;
 
-	if (pin_to_cpu(MAIN_CPU))
+	if (pin_to_cpu(MAIN_CPU) || keep_futex_hash())
 		return CHILD_ERROR;
 	p = aligned_hole(SPANS * PMD_SPAN);
 	if (!p || mmap(p, SPANS * PMD_SPAN, PROT_READ | PROT_WRITE,
@@ -184,6 +187,9 @@ static int run_child(const int *cpus, int n, int done_fd, int go_fd)
 	for (c = 0; c < n; c++)
 		if (pthread_join(thread[c], NULL))
 			return CHILD_ERROR;
+	/* Else a thread's exit, not the child's, may run exit_mmap(). */
+	if (wait_threads_gone())
+		return CHILD_ERROR;
 	if (write(done_fd, &byte, 1) != 1 || read(go_fd, &byte, 1) != 1)
 		return CHILD_ERROR;
 	return CHILD_OK;

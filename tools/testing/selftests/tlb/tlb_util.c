@@ -13,6 +13,7 @@
 #include <stdlib.h>
 #include <string.h>
 #include <sys/mman.h>
+#include <sys/prctl.h>
 #include <sys/resource.h>
 #include <sys/wait.h>
 #include <unistd.h>
@@ -634,6 +635,62 @@ const char *child_failure(pid_t pid, const char *bad_data)
 	if (WEXITSTATUS(status) == CHILD_BAD_DATA)
 		return bad_data;
 	return WEXITSTATUS(status) == CHILD_OK ? NULL : "child failed";
+}
+
+#ifndef PR_FUTEX_HASH		/* Linux 6.16; old C headers lack it */
+#define PR_FUTEX_HASH			78
+#define PR_FUTEX_HASH_SET_SLOTS		1
+#endif
+
+/*
+ * Keep the futex hash of the calling process, still single-threaded, from
+ * growing as it adds threads.  Growing a private futex hash takes a hold
+ * on the mm that is dropped only after RCU grace periods, from a workqueue
+ * (futex_ref_drop(), mmput_async()): until then, the process's exit is not
+ * the last user of the mm.  With the global hash (0 slots), it never
+ * grows.  Kernels without private futex hashes have nothing to keep.
+ * Returns 0, or -1.
+ */
+int keep_futex_hash(void)
+{
+	if (prctl(PR_FUTEX_HASH, PR_FUTEX_HASH_SET_SLOTS, 0, 0, 0) &&
+	    errno != EINVAL)
+		return -1;
+	return 0;
+}
+
+/* Polls of wait_threads_gone(), POLL_US apart: at least 10 s */
+#define GONE_POLLS	100000
+
+/*
+ * Wait until the calling process has no thread but the caller.
+ * pthread_join() returns once an exiting thread has released the mm
+ * (mm_release()), before it drops its hold on it (mmput(), both in
+ * exit_mm()).  Until it has, the process's exit is not the last user of
+ * the mm, and exit_mmap() runs later, from the thread, on its CPU.
+ * Returns 0, or -1 if the threads are not gone in time.
+ */
+int wait_threads_gone(void)
+{
+	unsigned int i;
+	char line[128];
+	int threads;
+	FILE *f;
+
+	for (i = 0; i < GONE_POLLS; i++) {
+		f = fopen("/proc/self/status", "r");
+		if (!f)
+			return -1;
+		threads = 0;
+		while (fgets(line, sizeof(line), f))
+			if (sscanf(line, "Threads: %d", &threads) == 1)
+				break;
+		fclose(f);
+		if (threads == 1)
+			return 0;
+		usleep(POLL_US);
+	}
+	return -1;
 }
 
 /* Memory */

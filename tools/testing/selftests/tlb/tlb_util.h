@@ -81,6 +81,8 @@ enum child_exit {
 };
 
 const char *child_failure(pid_t pid, const char *bad_data);
+int wait_threads_gone(void);
+int keep_futex_hash(void);
 
 /*
  * Fail the test unless child @pid of round @round exited CHILD_OK;
