@@ -179,12 +179,26 @@ mirror_path() {
 }
 MIRROR_DIRS="arch-x86-mm include-asm-generic mm tools/testing/selftests/tlb Documentation"
 
+# need_space WHAT GIB: stop, naming WHAT, unless the file system of
+# build/ has GIB GiB free; a full disk would otherwise show half-way
+# through a long run as a failed checkout or build.
+need_space() {
+	local what=$1 gib=$2 free fs
+	read -r free fs < <(df -Pk "$BUILD" | awk 'NR == 2 { print int($4 / 1048576), $6 }')
+	[ "${free:-0}" -ge "$gib" ] ||
+		die "$what needs about $gib GiB free on $fs ($BUILD is there), which has ${free:-0} GiB free (df -h $BUILD): free some space, such as another clone's build folders (make clean there)"
+}
+# What a worktree of the base takes with its test kernel built (7.3:
+# 1.8 GiB of source, 0.3 GiB of objects), with some room to spare.
+WORKTREE_GIB=3
+
 # worktree_at NAME: build/NAME, a worktree of build/linux holding a fresh
 # copy of the base (build outputs kept, so builds stay incremental).
 worktree_at() {
 	local wt=$BUILD/$1
 	[ -d "$KTREE/.git" ] || die "no base tree: run make tree$WITH_BASE first"
 	if [ ! -e "$wt/.git" ]; then
+		need_space "creating the worktree $wt" "$WORKTREE_GIB"
 		git -C "$KTREE" worktree prune
 		run_logged "creating the worktree $wt" "$LOGS/worktree-$1.log" \
 			git -C "$KTREE" worktree add -f --detach "$wt" "$BASE_TAG"

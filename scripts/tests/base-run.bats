@@ -95,6 +95,16 @@ exit_log() {
 	[ "$(git -C "$BUILD/base-run" rev-parse HEAD)" = "$(git -C "$BUILD/linux" rev-parse base)" ]
 }
 
+@test "base-run: no room for its worktree stops before creating it, and says so" {
+	boot_log 'not ok' 'not ok'
+	echo $((2 * 1048576)) > "$STUB/df_free"
+	run "$WB/scripts/base-run.sh"
+	[ "$status" -eq 1 ]
+	[[ "$output" == *"error: creating the worktree $BUILD/base-run needs about 3 GiB free on /stubfs ($BUILD is there), which has 2 GiB free"* ]]
+	[ ! -e "$BUILD/base-run" ]
+	! grep -q boot.sh "$STUB/calls"
+}
+
 @test "base-run: an expected failure passing on the base is an error, each of them" {
 	boot_log 'not ok' ok
 	run "$WB/scripts/base-run.sh"

@@ -26,6 +26,14 @@ setup() {
 	[ "$(git -C "$BUILD/linux" log -1 --format=%s)" = "mm: Change b" ]
 }
 
+@test "tree: no room for the tree stops before unpacking, and says so" {
+	make_patch 0001-one.patch 'int b;' 'int bb;' 'mm: Change b'
+	echo $((3 * 1048576)) > "$STUB/df_free"
+	run "$WB/scripts/tree.sh"
+	[ "$status" -eq 1 ]
+	[[ "$output" == *"error: tree: making $BUILD/linux needs about 4 GiB free on /stubfs ($BUILD is there), which has 3 GiB free"* ]]
+	[ ! -e "$BUILD/linux" ] && [ ! -e "$BUILD/linux.tmp" ]
+}
 @test "tree: a patch that does not apply: names the patch and the log" {
 	make_patch 0001-bad.patch 'int b;' 'int bb;' 'mm: Change b'
 	sed -i 's/^ int a;$/ int z;/' "$WB/patches/0001-bad.patch"
