@@ -179,17 +179,20 @@ mirror_path() {
 }
 MIRROR_DIRS="arch-x86-mm include-asm-generic mm tools/testing/selftests/tlb Documentation"
 
-# need_space WHAT GIB: stop, naming WHAT, unless the file system of
-# build/ has GIB GiB free; a full disk would otherwise show half-way
-# through a long run as a failed checkout or build.
+# need_space WHAT GIB: stop before WHAT unless the file system of build/
+# has GIB GiB free: a full disk would otherwise show half-way through a
+# long run, as a failed checkout or build.
 need_space() {
-	local what=$1 gib=$2 free fs
-	read -r free fs < <(df -Pk "$BUILD" | awk 'NR == 2 { print int($4 / 1048576), $6 }')
-	[ "${free:-0}" -ge "$gib" ] ||
-		die "$what needs about $gib GiB free on $fs ($BUILD is there), which has ${free:-0} GiB free (df -h $BUILD): free some space, such as another clone's build folders (make clean there)"
+	local what=$1 gib=$2 avail
+	avail=$(df -Pk -- "$BUILD" | awk 'NR == 2 { print $4 }')
+	[ "$avail" -lt $((gib * 1048576)) ] || return 0
+	die "$what: needs $gib GiB free for $BUILD, whose file system has $(awk -v k="$avail" \
+		'BEGIN { printf "%.1f", k / 1048576 }') GiB free (df -h '$BUILD'); free some, such as the build folders of clones you are done with (make clean there)"
 }
-# What a worktree of the base takes with its test kernel built (7.3:
-# 1.8 GiB of source, 0.3 GiB of objects), with some room to spare.
+# What a tree (tree.sh: the source, its git objects and a test kernel)
+# and a worktree of it (the source and a test kernel) take at most, 7.3's
+# with some room to spare: 2.7 and 2.0 GiB measured.
+TREE_GIB=4
 WORKTREE_GIB=3
 
 # worktree_at NAME: build/NAME, a worktree of build/linux holding a fresh

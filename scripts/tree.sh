@@ -13,8 +13,7 @@
 if [ ! -d "$KTREE/.git" ]; then
 	[ -f "$TARBALL" ] || "$TOP/scripts/base-source.sh"
 	[ -f "$TARBALL" ] || die "tree: $TARBALL is missing after base-source.sh"
-	# The unpacked source, its git objects and a test kernel's objects.
-	need_space "tree: making $KTREE" 4
+	need_space "tree: making $KTREE" "$TREE_GIB"
 	tmp=$BUILD/linux.tmp
 	rm -rf "$tmp"
 	mkdir -p "$tmp"

@@ -100,7 +100,7 @@ exit_log() {
 	echo $((2 * 1048576)) > "$STUB/df_free"
 	run "$WB/scripts/base-run.sh"
 	[ "$status" -eq 1 ]
-	[[ "$output" == *"error: creating the worktree $BUILD/base-run needs about 3 GiB free on /stubfs ($BUILD is there), which has 2 GiB free"* ]]
+	[[ "$output" == *"error: creating the worktree $BUILD/base-run: needs 3 GiB free for $BUILD, whose file system has 2.0 GiB free"* ]]
 	[ ! -e "$BUILD/base-run" ]
 	! grep -q boot.sh "$STUB/calls"
 }

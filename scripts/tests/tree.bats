@@ -31,9 +31,10 @@ setup() {
 	echo $((3 * 1048576)) > "$STUB/df_free"
 	run "$WB/scripts/tree.sh"
 	[ "$status" -eq 1 ]
-	[[ "$output" == *"error: tree: making $BUILD/linux needs about 4 GiB free on /stubfs ($BUILD is there), which has 3 GiB free"* ]]
+	[[ "$output" == *"error: tree: making $BUILD/linux: needs 4 GiB free for $BUILD, whose file system has 3.0 GiB free"* ]]
 	[ ! -e "$BUILD/linux" ] && [ ! -e "$BUILD/linux.tmp" ]
 }
+
 @test "tree: a patch that does not apply: names the patch and the log" {
 	make_patch 0001-bad.patch 'int b;' 'int bb;' 'mm: Change b'
 	sed -i 's/^ int a;$/ int z;/' "$WB/patches/0001-bad.patch"
